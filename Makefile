@@ -1,0 +1,30 @@
+# The README's two commands are `make setup` and `make test`.
+PY := .venv/bin/python
+PKGS := engine stacks workflows activities
+
+.PHONY: setup test test-fast lint fmt typecheck check bench proto dev
+
+setup:
+	tools/setup.sh
+
+test:
+	.venv/bin/pytest
+
+test-fast:
+	.venv/bin/pytest tests/unit tests/stacks
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+fmt:
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+typecheck:
+	.venv/bin/mypy $(PKGS)
+
+check: lint typecheck test
+
+bench:
+	$(PY) -m bench.engine_up

@@ -1,0 +1,89 @@
+"""The program catalog: which Pulumi program builds a (component, tier) of a tenant.
+
+A program factory is a closure over a typed spec, ``def build(spec: TenantSpec) -> PulumiFn``.
+The default catalog (``stacks.catalog:default_catalog``) holds the real AWS/IdP programs;
+tests and users register their own, and ``Settings.pulumi.catalog`` names the one to run.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pulumi.automation import PulumiFn
+
+from .errors import CatalogError, ConfigurationError
+from .models import Component, TenantSpec, Tier
+
+if TYPE_CHECKING:
+    from .settings import Settings
+
+__all__ = ["ProgramCatalog", "ProgramFactory", "load_catalog"]
+
+ProgramFactory = Callable[[TenantSpec], PulumiFn]
+
+
+@dataclass
+class ProgramCatalog:
+    """Programs keyed by (component, tier); a tier of ``None`` serves every tier."""
+
+    name: str
+    # The shared platform program (resources pooled and bridge tenants share), run as the
+    # stack ``engine.naming.PLATFORM_STACK``; None when the catalog needs no shared stack.
+    platform: Callable[[], PulumiFn] | None = None
+    _programs: dict[tuple[Component, Tier | None], ProgramFactory] = field(
+        default_factory=dict, repr=False
+    )
+
+    def register(
+        self, component: Component, tier: Tier | None, factory: ProgramFactory
+    ) -> ProgramFactory:
+        """Register (or replace) the program for ``component`` and ``tier``."""
+        self._programs[(Component(component), Tier(tier) if tier else None)] = factory
+        return factory
+
+    def program(self, component: Component, tier: Tier) -> ProgramFactory:
+        """The factory for (component, tier), falling back to the any-tier entry."""
+        factory = self._programs.get((component, tier)) or self._programs.get((component, None))
+        if factory is None:
+            raise CatalogError(
+                f"catalog {self.name!r} has no program for component {component.value!r} "
+                f"and tier {tier.value!r}"
+            )
+        return factory
+
+    def has(self, component: Component, tier: Tier) -> bool:
+        return (component, tier) in self._programs or (component, None) in self._programs
+
+    def build(self, spec: TenantSpec, component: Component) -> PulumiFn:
+        """The program for one tenant component."""
+        return self.program(component, spec.tier)(spec)
+
+    def __iter__(self) -> Iterator[tuple[Component, Tier | None]]:
+        return iter(self._programs)
+
+
+def load_catalog(ref: str, settings: Settings) -> ProgramCatalog:
+    """Import ``"package.module:attribute"`` and return the ProgramCatalog it names.
+
+    The attribute may be a catalog or a callable taking the Settings and returning one
+    (programs get provider credentials and endpoints from settings that way).
+    """
+    module_name, sep, attr = ref.partition(":")
+    if not sep or not module_name or not attr:
+        raise ConfigurationError(f"catalog reference {ref!r} is not 'module:attribute'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigurationError(f"cannot import catalog module {module_name!r}: {exc}") from exc
+    try:
+        obj = getattr(module, attr)
+    except AttributeError:
+        raise ConfigurationError(f"module {module_name!r} has no attribute {attr!r}") from None
+    if callable(obj) and not isinstance(obj, ProgramCatalog):
+        obj = obj(settings)
+    if not isinstance(obj, ProgramCatalog):
+        raise ConfigurationError(f"{ref!r} is not a ProgramCatalog")
+    return obj

@@ -1,0 +1,178 @@
+"""Settings, read from the environment (prefix ``TENANT_``, nested with ``__``) and ``.env``.
+
+Built once at an entry point (``Settings()``) and passed down; nothing reads the
+environment at import time. ``.env.example`` lists every variable.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = [
+    "ActivityPolicy",
+    "ApiSettings",
+    "AwsSettings",
+    "Auth0Settings",
+    "KeycloakSettings",
+    "NotificationSettings",
+    "PulumiSettings",
+    "RegistrySettings",
+    "Settings",
+    "TemporalSettings",
+    "WorkerSettings",
+]
+
+
+class TemporalSettings(BaseModel):
+    address: str = "127.0.0.1:7233"
+    namespace: str = "default"
+    task_queue: str = "tenant-provisioning"
+    # Temporal Cloud: an API key implies TLS.
+    api_key: SecretStr | None = None
+    tls: bool = False
+
+
+class ActivityPolicy(BaseModel):
+    """Timeouts and retries for one group of activities (defaults from the seed plan)."""
+
+    start_to_close: timedelta
+    heartbeat: timedelta | None = None
+    initial_interval: timedelta = timedelta(seconds=1)
+    backoff: float = 2.0
+    maximum_attempts: int = Field(default=3, ge=1)
+
+
+def _policy(
+    start: int, attempts: int, initial: int = 1, heartbeat: int | None = None
+) -> ActivityPolicy:
+    return ActivityPolicy(
+        start_to_close=timedelta(seconds=start),
+        heartbeat=timedelta(seconds=heartbeat) if heartbeat else None,
+        initial_interval=timedelta(seconds=initial),
+        maximum_attempts=attempts,
+    )
+
+
+class WorkerSettings(BaseModel):
+    max_concurrent_activities: int = Field(default=10, ge=1)
+    max_concurrent_workflows: int = Field(default=50, ge=1)
+    # Each Pulumi activity runs a CLI process and a program: bound them separately.
+    max_concurrent_pulumi: int = Field(default=4, ge=1)
+    # gRPC health service of the worker; empty to disable.
+    health_listen: str = "127.0.0.1:50052"
+    graceful_shutdown: timedelta = timedelta(seconds=30)
+    idp: ActivityPolicy = Field(default_factory=lambda: _policy(300, 3, initial=10))
+    infra: ActivityPolicy = Field(
+        default_factory=lambda: _policy(1800, 3, initial=30, heartbeat=120)
+    )
+    deploy: ActivityPolicy = Field(
+        default_factory=lambda: _policy(900, 5, initial=15, heartbeat=60)
+    )
+    status: ActivityPolicy = Field(default_factory=lambda: _policy(30, 5))
+    notification: ActivityPolicy = Field(default_factory=lambda: _policy(30, 3))
+
+
+class PulumiSettings(BaseModel):
+    # Must match `name:` in the repository's root Pulumi.yaml so `pulumi stack ls` there
+    # lists the tenants' stacks.
+    project_name: str = "tenants"
+    # Where the engine keeps local state (Pulumi workspaces, the file backend, ...).
+    state_dir: Path = Path(".state")
+    # file:// (default: <state_dir>/pulumi), s3://bucket?endpoint=...&s3ForcePathStyle=true
+    backend_url: str | None = None
+    # "passphrase" or a Pulumi secrets provider URL such as awskms://alias/tenants
+    secrets_provider: str = "passphrase"
+    passphrase: SecretStr | None = None
+    # Directory holding the `pulumi` binary; empty means PATH.
+    cli_dir: Path | None = None
+    # "module:attribute" of the ProgramCatalog to run.
+    catalog: str = "stacks.catalog:build_catalog"
+    # PULUMI_HOME for the CLI (plugins, credentials); empty means the user's ~/.pulumi.
+    home: Path | None = None
+
+    @property
+    def resolved_backend_url(self) -> str:
+        if self.backend_url:
+            return self.backend_url
+        return (self.state_dir.resolve() / "pulumi").as_uri()
+
+
+class AwsSettings(BaseModel):
+    region: str = "us-east-1"
+    # LocalStack or moto; empty means the real AWS endpoints.
+    endpoint_url: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
+
+
+class RegistrySettings(BaseModel):
+    # SQLite by default; postgresql+psycopg://user:pass@host/db for PostgreSQL.
+    database_url: str = "sqlite:///.state/registry.db"
+
+
+class NotificationSettings(BaseModel):
+    backend: Literal["ses", "smtp", "log"] = "log"
+    from_email: str = "noreply@example.com"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+
+
+class Auth0Settings(BaseModel):
+    domain: str | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+
+
+class KeycloakSettings(BaseModel):
+    url: str | None = None
+    realm: str = "master"
+    client_id: str = "admin-cli"
+    client_secret: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+
+
+class ApiSettings(BaseModel):
+    listen: str = "127.0.0.1:50051"
+    # Bearer token required on every call except health; empty disables auth (dev only).
+    token: SecretStr | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # Client CA: when set, clients must present a certificate signed by it (mTLS).
+    tls_client_ca: Path | None = None
+
+
+class Settings(BaseSettings):
+    """All settings; ``TENANT_TEMPORAL__ADDRESS`` sets ``temporal.address`` and so on."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TENANT_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    temporal: TemporalSettings = Field(default_factory=TemporalSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    pulumi: PulumiSettings = Field(default_factory=PulumiSettings)
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    auth0: Auth0Settings = Field(default_factory=Auth0Settings)
+    keycloak: KeycloakSettings = Field(default_factory=KeycloakSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.api.tls_key and not self.api.tls_cert:
+            raise ValueError("api.tls_key is set without api.tls_cert")
+        return self
