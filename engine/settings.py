@@ -16,8 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = [
     "ActivityPolicy",
     "ApiSettings",
-    "AwsSettings",
     "Auth0Settings",
+    "AwsSettings",
     "KeycloakSettings",
     "NotificationSettings",
     "PulumiSettings",

@@ -6,7 +6,6 @@ cloud account. Select it with ``TENANT_PULUMI__CATALOG=stacks.local:local_catalo
 
 from __future__ import annotations
 
-
 from typing import TYPE_CHECKING
 
 from engine.catalog import ProgramCatalog

@@ -82,9 +82,7 @@ class LocalFileProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = set(olds) | set(news)
-        changed = sorted(
-            k for k in keys if k not in _CONTROL_KEYS and olds.get(k) != news.get(k)
-        )
+        changed = sorted(k for k in keys if k not in _CONTROL_KEYS and olds.get(k) != news.get(k))
         replaces = [k for k in changed if k in _REPLACE_KEYS]
         return DiffResult(
             changes=bool(changed),
@@ -109,7 +107,7 @@ class LocalFileProvider(ResourceProvider):
         path = Path(props["root"]) / id_
         if not path.exists():
             # Gone outside Pulumi: refresh drops it from state.
-            return ReadResult(id_=None, outs={})  # type: ignore[arg-type]
+            return ReadResult(id_=None, outs={})
         content = json.loads(path.read_text())
         return ReadResult(id_=id_, outs={**props, "content": content})
 

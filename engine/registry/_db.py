@@ -1,0 +1,95 @@
+"""Engine and transactions for the registry: SQLite (default) or PostgreSQL by URL.
+
+SQLite is tuned for the way activities use it: many threads of one worker, sometimes a
+second process (the API, the CLI). WAL lets readers run beside a writer; every
+transaction starts with ``BEGIN IMMEDIATE`` so a read-then-write (upsert, status change)
+takes the write lock up front and waits ``busy_timeout`` instead of failing with
+"database is locked" when two writers interleave. PostgreSQL gets row locks
+(``SELECT ... FOR UPDATE``) from the callers instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from .schema import Base
+
+__all__ = ["Database"]
+
+logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 30.0
+# Any constant will do: it only has to be the same in every process creating the schema.
+_SCHEMA_LOCK_ID = 7_240_311
+
+
+def _sqlite_engine(database_url: str) -> Engine:
+    url = make_url(database_url)
+    in_memory = url.database in (None, "", ":memory:")
+    if not in_memory and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
+        # An in-memory database lives in one connection: share it (tests only).
+        **({"poolclass": StaticPool} if in_memory else {}),
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from pysqlite so the "begin" hook below decides.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """One engine and its session factory; creates the tables on construction."""
+
+    def __init__(self, database_url: str) -> None:
+        backend = make_url(database_url).get_backend_name()
+        if backend == "sqlite":
+            self.engine = _sqlite_engine(database_url)
+        else:
+            self.engine = create_engine(database_url, pool_pre_ping=True)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._create_schema(backend)
+        logger.info("registry ready on %s", self.engine.url.render_as_string(hide_password=True))
+
+    def _create_schema(self, backend: str) -> None:
+        with self.engine.begin() as connection:
+            if backend == "postgresql":
+                # Two processes starting together would both try CREATE TABLE.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:id)"), {"id": _SCHEMA_LOCK_ID}
+                )
+            Base.metadata.create_all(connection)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,92 @@
+"""What the registry returns: frozen pydantic models, safe to pass through Temporal.
+
+Field names follow ``engine.models.TenantSpec`` (``tenant_key``, ``tenant_name``, ...) so
+code that only needs the common part (the notifier: id, name, contacts) accepts either.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.models import Component, Contact, IdpProvider, TenantStatus, Tier
+
+__all__ = [
+    "NotificationRecord",
+    "NotificationState",
+    "ResourceRecord",
+    "StatusChange",
+    "TenantRecord",
+    "TenantResource",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TenantRecord(_Frozen):
+    """One tenant as the registry knows it."""
+
+    tenant_id: str
+    tenant_key: str
+    tenant_name: str
+    tier: Tier
+    status: TenantStatus
+    domains: tuple[str, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    plan_id: str | None = None
+    app_version: str
+    idp_provider: IdpProvider | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class StatusChange(_Frozen):
+    """One entry of a tenant's status history; ``from_status`` is None on creation."""
+
+    tenant_id: str
+    from_status: TenantStatus | None
+    to_status: TenantStatus
+    reason: str | None = None
+    workflow_id: str | None = None
+    at: datetime
+
+
+class TenantResource(_Frozen):
+    """A cloud or IdP resource to record for a tenant (input of ``record_resources``)."""
+
+    type: str = Field(min_length=1, max_length=200)
+    # The provider's id (ARN, realm id, bucket name): what an operator searches for.
+    physical_id: str = Field(min_length=1, max_length=1000)
+    name: str = Field(default="", max_length=200)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class ResourceRecord(TenantResource):
+    """A recorded resource, with the tenant and component it belongs to."""
+
+    tenant_id: str
+    component: Component
+    recorded_at: datetime
+
+
+class NotificationState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+
+
+class NotificationRecord(_Frozen):
+    """One row of the notification outbox (see ``engine.notifications.Notifier``)."""
+
+    idempotency_key: str
+    tenant_id: str
+    kind: str
+    state: NotificationState
+    recipients: tuple[str, ...] = ()
+    message_id: str | None = None
+    created_at: datetime
+    sent_at: datetime | None = None

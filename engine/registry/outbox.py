@@ -1,0 +1,105 @@
+"""The notification outbox: one row per idempotency key, so an email goes out at most once.
+
+The notifier reserves a key before sending, marks it sent afterwards, and releases it
+when the send fails. The protocol (and why it is at-most-once) is described on
+``engine.notifications.Notifier``; this module only keeps the rows consistent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from engine.errors import ValidationError
+
+from . import _convert
+from ._db import Database
+from .models import NotificationRecord, NotificationState
+from .schema import NotificationRow, utcnow
+
+__all__ = ["NotificationOutbox"]
+
+logger = logging.getLogger(__name__)
+
+MAX_KEY_LENGTH = 255
+
+
+class NotificationOutbox:
+    """Reservations of idempotency keys, in the registry's database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def reserve(
+        self, key: str, *, tenant_id: str, kind: str, recipients: Sequence[str]
+    ) -> tuple[bool, NotificationRecord]:
+        """Reserve ``key``: ``(True, row)`` if this caller may send, else ``(False, existing)``.
+
+        The unique key decides between concurrent callers; the loser gets the winner's row.
+        """
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise ValidationError(f"must be 1-{MAX_KEY_LENGTH} characters", field="idempotency_key")
+        # Two passes cover a reservation released between our failed insert and our read.
+        for _ in range(2):
+            try:
+                with self._db.transaction() as session:
+                    row = NotificationRow(
+                        idempotency_key=key,
+                        tenant_id=tenant_id,
+                        kind=kind,
+                        state=NotificationState.PENDING.value,
+                        recipients=list(recipients),
+                        message_id=None,
+                        created_at=utcnow(),
+                        sent_at=None,
+                    )
+                    session.add(row)
+                    session.flush()
+                    return True, _convert.notification(row)
+            except IntegrityError:
+                existing = self.get(key)
+                if existing is not None:
+                    logger.info("notification %s already %s", key, existing.state.value)
+                    return False, existing
+        raise RuntimeError(f"notification {key!r} is being reserved and released concurrently")
+
+    def mark_sent(self, key: str, message_id: str | None) -> NotificationRecord:
+        """Record that the provider accepted the message reserved under ``key``."""
+        with self._db.transaction() as session:
+            row = session.get(NotificationRow, key, with_for_update=True)
+            if row is None:
+                raise ValidationError(f"no reservation for {key!r}", field="idempotency_key")
+            row.state = NotificationState.SENT.value
+            row.message_id = message_id
+            row.sent_at = utcnow()
+            return _convert.notification(row)
+
+    def release(self, key: str) -> bool:
+        """Drop a pending reservation so a retry may send; a sent row is never dropped."""
+        with self._db.transaction() as session:
+            result = session.execute(
+                delete(NotificationRow).where(
+                    NotificationRow.idempotency_key == key,
+                    NotificationRow.state == NotificationState.PENDING.value,
+                )
+            )
+            released: int = getattr(result, "rowcount", 0)
+        return released > 0
+
+    def get(self, key: str) -> NotificationRecord | None:
+        with self._db.transaction() as session:
+            row = session.get(NotificationRow, key)
+            return _convert.notification(row) if row is not None else None
+
+    def for_tenant(self, tenant_id: str) -> list[NotificationRecord]:
+        """Everything reserved or sent for a tenant, oldest first."""
+        with self._db.transaction() as session:
+            rows = session.scalars(
+                select(NotificationRow)
+                .where(NotificationRow.tenant_id == tenant_id)
+                .order_by(NotificationRow.created_at, NotificationRow.idempotency_key)
+            )
+            return [_convert.notification(row) for row in rows]

@@ -1,0 +1,89 @@
+"""Typed results of engine operations (pydantic, so they travel through Temporal as is)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .models import Component
+
+__all__ = [
+    "DestroyResult",
+    "OperationResult",
+    "PreviewResult",
+    "RecoveryReport",
+    "RefreshResult",
+    "ResourceChange",
+    "StackInfo",
+    "UpResult",
+]
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ResourceChange(_Result):
+    """One planned or applied step on one resource."""
+
+    urn: str
+    type: str
+    name: str
+    op: str
+    diffs: list[str] = Field(default_factory=list)
+
+
+class RecoveryReport(_Result):
+    """What the engine repaired before running an operation (after a crash)."""
+
+    cleared_locks: list[str] = Field(default_factory=list)
+    pending_operations: list[str] = Field(default_factory=list)
+    repaired_files: list[str] = Field(default_factory=list)
+
+
+class OperationResult(_Result):
+    stack: str
+    operation: str
+    # Pulumi's count of steps by kind (create, update, delete, same, ...).
+    changes: dict[str, int] = Field(default_factory=dict)
+    duration_s: float = 0.0
+    recovered: RecoveryReport | None = None
+
+
+class PreviewResult(OperationResult):
+    """A dry run: what ``up`` would do, per resource, with nothing changed."""
+
+    planned: list[ResourceChange] = Field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.planned)
+
+
+class UpResult(OperationResult):
+    # Secret outputs are withheld here (names in ``secret_outputs``) so results can be
+    # logged and stored in workflow history; ``PulumiEngine.outputs(reveal=True)`` reads them.
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    secret_outputs: list[str] = Field(default_factory=list)
+
+
+class RefreshResult(OperationResult):
+    pass
+
+
+class DestroyResult(OperationResult):
+    removed: bool = False
+    # False when there was no such stack: nothing to destroy, which is success.
+    existed: bool = True
+
+
+class StackInfo(_Result):
+    name: str
+    tenant_key: str
+    component: Component
+    last_update: datetime | None = None
+    resource_count: int | None = None
+    update_in_progress: bool = False
+    url: str | None = None

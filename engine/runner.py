@@ -1,0 +1,430 @@
+"""The engine: typed operations on tenant stacks through the Pulumi Automation API.
+
+Every operation runs one inline program from the catalog against one stack
+(``<tenant_key>-<component>``), in the calling thread; it blocks until the CLI is done.
+Call it from a worker thread (``engine.aio`` wraps it for asyncio with cancellation).
+
+Concurrency rule (see README): operations on different stacks run in parallel. Within one
+process, a second operation on a stack that is busy waits for the first, up to
+``stack_wait`` seconds, then fails with ConcurrentUpdateError. Across processes, Pulumi's
+backend lock decides: the second fails at once with ConcurrentUpdateError (retryable),
+unless the lock is stale (its owner died), in which case it is cleared and the operation
+goes ahead (see ``engine.recovery``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from pulumi import automation as auto
+
+from .catalog import ProgramCatalog
+from .command import CancelToken, OperationCancelled
+from .errors import (
+    CatalogError,
+    ConcurrentUpdateError,
+    EngineError,
+    OperationCancelledError,
+    StackNotFoundError,
+)
+from .failures import classify
+from .models import Component, TenantSpec
+from .naming import PLATFORM_STACK, parse_stack_name, stack_name
+from .progress import ProgressCallback, ProgressTracker
+from .recovery import is_stale, parse_locks, pending_operations, repair_file_backend
+from .results import (
+    DestroyResult,
+    PreviewResult,
+    RecoveryReport,
+    RefreshResult,
+    StackInfo,
+    UpResult,
+)
+from .settings import Settings
+from .workspace import WorkspaceFactory
+
+__all__ = ["PulumiEngine"]
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+_SECRET = "[secret]"
+
+
+def _noop_program() -> None:
+    """Destroy runs without the tenant's program; an inline no-op avoids a language host."""
+
+
+class PulumiEngine:
+    """Preview, up, refresh, destroy, outputs, list and cancel for tenant stacks."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: ProgramCatalog,
+        *,
+        workspaces: WorkspaceFactory | None = None,
+        stack_wait: float = 600.0,
+        stale_lock_after: timedelta = timedelta(minutes=35),
+    ) -> None:
+        self.catalog = catalog
+        self.workspaces = workspaces or WorkspaceFactory(settings)
+        self.project = self.workspaces.project
+        self._stack_wait = stack_wait
+        self._stale_lock_after = stale_lock_after
+        self._guard = threading.Lock()
+        self._stack_locks: dict[str, threading.Lock] = {}
+        self._active: dict[str, CancelToken] = {}
+
+    # -- operations -------------------------------------------------------------------
+
+    def preview(
+        self,
+        spec: TenantSpec,
+        component: Component,
+        *,
+        on_progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> PreviewResult:
+        """Dry run: the changes ``up`` would make, per resource. State is not changed."""
+        name = stack_name(spec.tenant_key, component)
+        program = self.catalog.build(spec, component)
+
+        def run(stack: auto.Stack, tracker: ProgressTracker) -> PreviewResult:
+            res = stack.preview(on_event=tracker.on_event)
+            return PreviewResult(
+                stack=name,
+                operation="preview",
+                changes=_op_map(res.change_summary),
+                planned=list(tracker.changes),
+            )
+
+        return self._run(name, "preview", program, run, on_progress, cancel, mutating=False)
+
+    def up(
+        self,
+        spec: TenantSpec,
+        component: Component,
+        *,
+        on_progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> UpResult:
+        """Create or update the component's resources; idempotent."""
+        name = stack_name(spec.tenant_key, component)
+        return self._up(name, self.catalog.build(spec, component), on_progress, cancel)
+
+    def ensure_platform(
+        self,
+        *,
+        on_progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> UpResult:
+        """Create or update the shared platform stack that pooled and bridge tenants use."""
+        if self.catalog.platform is None:
+            raise CatalogError(f"catalog {self.catalog.name!r} has no platform program")
+        return self._up(PLATFORM_STACK, self.catalog.platform(), on_progress, cancel)
+
+    def _up(
+        self,
+        name: str,
+        program: auto.PulumiFn,
+        on_progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> UpResult:
+        def run(stack: auto.Stack, tracker: ProgressTracker) -> UpResult:
+            res = stack.up(on_event=tracker.on_event)
+            outputs, secret = _split_outputs(res.outputs)
+            return UpResult(
+                stack=name,
+                operation="up",
+                changes=_op_map(res.summary.resource_changes),
+                outputs=outputs,
+                secret_outputs=secret,
+            )
+
+        return self._run(name, "up", program, run, on_progress, cancel)
+
+    def refresh(
+        self,
+        spec: TenantSpec,
+        component: Component,
+        *,
+        on_progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> RefreshResult:
+        """Bring the stack's state in line with the resources that really exist."""
+        name = stack_name(spec.tenant_key, component)
+        program = self.catalog.build(spec, component)
+
+        def run(stack: auto.Stack, tracker: ProgressTracker) -> RefreshResult:
+            res = stack.refresh(on_event=tracker.on_event)
+            return RefreshResult(
+                stack=name, operation="refresh", changes=_op_map(res.summary.resource_changes)
+            )
+
+        return self._run(name, "refresh", program, run, on_progress, cancel, create=False)
+
+    def destroy(
+        self,
+        tenant_key: str,
+        component: Component,
+        *,
+        remove: bool = False,
+        on_progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> DestroyResult:
+        """Delete the component's resources (keeping those marked retain-on-delete).
+
+        A stack that does not exist is already destroyed: the result says ``existed=False``,
+        so compensation can call this any number of times.
+        """
+        return self._destroy(stack_name(tenant_key, component), remove, on_progress, cancel)
+
+    def destroy_platform(self, *, remove: bool = False) -> DestroyResult:
+        return self._destroy(PLATFORM_STACK, remove, None, None)
+
+    def _destroy(
+        self,
+        name: str,
+        remove: bool,
+        on_progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> DestroyResult:
+        def run(stack: auto.Stack, tracker: ProgressTracker) -> DestroyResult:
+            res = stack.destroy(on_event=tracker.on_event, remove=remove)
+            return DestroyResult(
+                stack=name,
+                operation="destroy",
+                changes=_op_map(res.summary.resource_changes),
+                removed=remove,
+            )
+
+        try:
+            return self._run(name, "destroy", _noop_program, run, on_progress, cancel, create=False)
+        except StackNotFoundError:
+            return DestroyResult(stack=name, operation="destroy", removed=True, existed=False)
+
+    def outputs(
+        self, tenant_key: str, component: Component, *, reveal: bool = False
+    ) -> dict[str, Any]:
+        """The stack's outputs; secret values only when ``reveal`` is true."""
+        name = stack_name(tenant_key, component)
+
+        def run(stack: auto.Stack, _tracker: ProgressTracker) -> dict[str, Any]:
+            values = stack.outputs()
+            if reveal:
+                return {k: v.value for k, v in values.items()}
+            return _split_outputs(values)[0]
+
+        return self._run(
+            name,
+            "outputs",
+            _noop_program,
+            run,
+            None,
+            None,
+            create=False,
+            mutating=False,
+            exclusive=False,
+        )
+
+    def list_stacks(self, tenant_key: str | None = None) -> list[StackInfo]:
+        """Tenant stacks in the backend, all of them or one tenant's, sorted by name."""
+        options = self.workspaces.options("_project")
+        workspace = auto.LocalWorkspace(**_workspace_kwargs(options))
+        try:
+            summaries = workspace.list_stacks()
+        except auto.CommandError as exc:
+            raise classify(exc, "*", None) from exc
+        infos = []
+        for summary in summaries:
+            parsed = parse_stack_name(summary.name)
+            if parsed is None or (tenant_key is not None and parsed[0] != tenant_key):
+                continue
+            infos.append(
+                StackInfo(
+                    name=summary.name,
+                    tenant_key=parsed[0],
+                    component=parsed[1],
+                    last_update=summary.last_update,
+                    resource_count=summary.resource_count,
+                    update_in_progress=bool(summary.update_in_progress),
+                    url=summary.url,
+                )
+            )
+        return sorted(infos, key=lambda info: info.name)
+
+    def cancel(self, tenant_key: str, component: Component) -> bool:
+        """Cancel the operation this engine is running on the stack; False if none is."""
+        name = stack_name(tenant_key, component)
+        with self._guard:
+            token = self._active.get(name)
+        if token is None:
+            return False
+        token.cancel()
+        return True
+
+    # -- machinery ----------------------------------------------------------------------
+
+    @contextmanager
+    def _exclusive(self, name: str, token: CancelToken) -> Iterator[None]:
+        with self._guard:
+            lock = self._stack_locks.setdefault(name, threading.Lock())
+        if not lock.acquire(timeout=self._stack_wait):
+            raise ConcurrentUpdateError(
+                f"another operation in this process has held the stack for over "
+                f"{self._stack_wait:.0f}s",
+                stack=name,
+            )
+        with self._guard:
+            self._active[name] = token
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._active.pop(name, None)
+            lock.release()
+
+    def _run(
+        self,
+        name: str,
+        operation: str,
+        program: auto.PulumiFn,
+        body: Callable[[auto.Stack, ProgressTracker], R],
+        on_progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+        *,
+        create: bool = True,
+        mutating: bool = True,
+        exclusive: bool = True,
+    ) -> R:
+        token = cancel or CancelToken()
+        started = time.monotonic()
+        ctx = self._exclusive(name, token) if exclusive else _nullcontext()
+        with ctx:
+            tracker = ProgressTracker(name, operation, on_progress)
+            recovered: RecoveryReport | None = None
+            try:
+                for attempt in (1, 2):
+                    try:
+                        stack, created = self._open(name, program, token, create)
+                        if mutating and not created:
+                            recovered = _merge(recovered, self._recover_pending(stack, name))
+                        result = body(stack, tracker)
+                        break
+                    except auto.ConcurrentUpdateError as exc:
+                        cleared = self._clear_stale_locks(stack, name, str(exc))
+                        if not cleared or attempt == 2:
+                            raise
+                        recovered = _merge(recovered, RecoveryReport(cleared_locks=cleared))
+                    except auto.CommandError as exc:
+                        repaired = self._repair_backend(name, str(exc))
+                        if not repaired or attempt == 2:
+                            raise
+                        recovered = _merge(recovered, RecoveryReport(repaired_files=repaired))
+                    tracker = ProgressTracker(name, operation, on_progress)
+            except OperationCancelled:
+                raise OperationCancelledError("operation cancelled", stack=name) from None
+            except EngineError:
+                raise
+            except Exception as exc:
+                error = classify(exc, name, tracker, cancelled=token.cancelled)
+                level = logging.DEBUG if isinstance(error, StackNotFoundError) else logging.WARNING
+                log.log(level, "%s %s failed: %s", operation, name, error.message)
+                raise error from exc
+            tracker.finish()
+        update: dict[str, Any] = {"duration_s": round(time.monotonic() - started, 3)}
+        if recovered is not None:
+            update["recovered"] = recovered
+        if hasattr(result, "model_copy"):
+            return result.model_copy(update=update)  # type: ignore[no-any-return]
+        return result
+
+    def _open(
+        self, name: str, program: auto.PulumiFn, token: CancelToken, create: bool
+    ) -> tuple[auto.Stack, bool]:
+        options = self.workspaces.options(name, token)
+        if not create:
+            return auto.select_stack(name, self.project, program, opts=options), False
+        try:
+            return auto.select_stack(name, self.project, program, opts=options), False
+        except auto.StackNotFoundError:
+            pass
+        try:
+            return auto.create_stack(name, self.project, program, opts=options), True
+        except auto.StackAlreadyExistsError:
+            # Created by a concurrent caller between our select and create.
+            return auto.select_stack(name, self.project, program, opts=options), False
+
+    def _recover_pending(self, stack: auto.Stack, name: str) -> RecoveryReport | None:
+        deployment = stack.export_stack().deployment or {}
+        pending = pending_operations(deployment)
+        if not pending:
+            return None
+        log.warning("%s: resolving %d interrupted operation(s): %s", name, len(pending), pending)
+        stack.refresh(clear_pending_creates=True)
+        return RecoveryReport(pending_operations=pending)
+
+    def _repair_backend(self, name: str, message: str) -> list[str]:
+        if "failed to load checkpoint" not in message:
+            return []
+        repaired = repair_file_backend(self.workspaces.backend_url, self.project, name)
+        if repaired:
+            log.warning("%s: removed corrupt backend files %s", name, repaired)
+        return repaired
+
+    def _clear_stale_locks(self, stack: auto.Stack, name: str, message: str) -> list[str]:
+        locks = parse_locks(message)
+        if not locks or not all(is_stale(lock, self._stale_lock_after) for lock in locks):
+            return []
+        described = [lock.describe() for lock in locks]
+        log.warning("%s: clearing stale lock(s) %s", name, described)
+        stack.cancel()
+        return described
+
+
+@contextmanager
+def _nullcontext() -> Iterator[None]:
+    yield
+
+
+def _merge(a: RecoveryReport | None, b: RecoveryReport | None) -> RecoveryReport | None:
+    if a is None or b is None:
+        return a or b
+    return RecoveryReport(
+        cleared_locks=[*a.cleared_locks, *b.cleared_locks],
+        pending_operations=[*a.pending_operations, *b.pending_operations],
+        repaired_files=[*a.repaired_files, *b.repaired_files],
+    )
+
+
+def _op_map(changes: Any) -> dict[str, int]:
+    return {(getattr(k, "value", None) or str(k)): int(v) for k, v in (changes or {}).items()}
+
+
+def _split_outputs(values: auto.OutputMap) -> tuple[dict[str, Any], list[str]]:
+    plain: dict[str, Any] = {}
+    secret: list[str] = []
+    for key, output in values.items():
+        if output.secret:
+            secret.append(key)
+            plain[key] = _SECRET
+        else:
+            plain[key] = output.value
+    return plain, sorted(secret)
+
+
+def _workspace_kwargs(options: auto.LocalWorkspaceOptions) -> dict[str, Any]:
+    return {
+        "work_dir": options.work_dir,
+        "pulumi_home": options.pulumi_home,
+        "env_vars": options.env_vars,
+        "secrets_provider": options.secrets_provider,
+        "pulumi_command": options.pulumi_command,
+    }

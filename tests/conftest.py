@@ -1,0 +1,58 @@
+"""Shared fixtures: settings on a private state directory, the real Pulumi CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.models import Contact, IdpConfig, IdpProvider, TenantSpec, Tier
+from engine.settings import PulumiSettings, Settings
+
+PASSPHRASE = "test-passphrase-not-secret"
+
+
+def make_settings(state_dir: Path, **pulumi: object) -> Settings:
+    """Settings that touch nothing outside ``state_dir`` (no environment, no .env)."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        pulumi=PulumiSettings(state_dir=state_dir, passphrase=PASSPHRASE, **pulumi),  # type: ignore[arg-type]
+    )
+
+
+def make_spec(key: str = "acme", tier: Tier = Tier.SILO, **kw: object) -> TenantSpec:
+    base: dict[str, object] = {
+        "tenant_id": f"id-{key}",
+        "tenant_key": key,
+        "tenant_name": key.title(),
+        "tier": tier,
+        "domains": (f"{key}.example.com",),
+        "contacts": (Contact(email=f"admin@{key}.example.com", first_name="Ada"),),
+        "idp": IdpConfig(provider=IdpProvider.KEYCLOAK),
+    }
+    base.update(kw)
+    return TenantSpec.model_validate(base)
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "state"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings(state_dir: Path) -> Settings:
+    return make_settings(state_dir)
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # The suite must not depend on a developer's TENANT_* variables or Pulumi login.
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("TENANT_", "PULUMI_")):
+            monkeypatch.delenv(name, raising=False)
+    yield

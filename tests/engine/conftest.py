@@ -1,0 +1,35 @@
+"""Engine fixtures: the real Pulumi CLI and a file backend in a temp dir, local programs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.catalog import ProgramCatalog
+from engine.runner import PulumiEngine
+from engine.settings import Settings
+from stacks.local import build_local_catalog
+
+
+@pytest.fixture
+def resources_root(tmp_path: Path) -> Path:
+    return tmp_path / "resources"
+
+
+@pytest.fixture
+def catalog(resources_root: Path) -> ProgramCatalog:
+    return build_local_catalog(resources_root)
+
+
+@pytest.fixture
+def engine(settings: Settings, catalog: ProgramCatalog) -> PulumiEngine:
+    return PulumiEngine(settings, catalog, stack_wait=60)
+
+
+def files_under(root: Path, tenant_key: str | None = None) -> list[str]:
+    """Resource files that exist (what a leak or a double create would show)."""
+    base = root / tenant_key if tenant_key else root
+    if not base.exists():
+        return []
+    return sorted(str(p.relative_to(root)) for p in base.rglob("*.json"))

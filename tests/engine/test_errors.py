@@ -1,0 +1,166 @@
+"""Each failure of a Pulumi operation surfaces as one engine error type with a useful message."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from pulumi.automation import PulumiFn
+
+from engine.catalog import ProgramCatalog
+from engine.command import CancelToken
+from engine.errors import (
+    CatalogError,
+    ConcurrentUpdateError,
+    ConfigurationError,
+    InvalidTenantKeyError,
+    OperationCancelledError,
+    ProgramError,
+    ProviderError,
+    StackNotFoundError,
+)
+from engine.models import Component, TenantSpec, Tier
+from engine.runner import PulumiEngine
+from engine.settings import Settings
+from stacks.local import read_journal
+from tests.conftest import make_settings, make_spec
+from tests.engine.conftest import files_under
+
+
+def test_program_exception_is_a_program_error(settings: Settings) -> None:
+    catalog = ProgramCatalog(name="broken")
+
+    def build(_spec: TenantSpec) -> PulumiFn:
+        def program() -> None:
+            raise ValueError("bucket name missing from the plan")
+
+        return program
+
+    catalog.register(Component.APP, None, build)
+    engine = PulumiEngine(settings, catalog)
+
+    with pytest.raises(ProgramError) as info:
+        engine.up(make_spec("acme"), Component.APP)
+
+    assert not info.value.retryable
+    assert "bucket name missing from the plan" in info.value.detail
+    assert len(info.value.detail) < 2100  # the useful part, not pages of output
+
+
+def test_resource_failure_is_a_retryable_provider_error(
+    engine: PulumiEngine, resources_root: Path
+) -> None:
+    spec = make_spec("acme", parameters={"fail": "app:create"})
+
+    with pytest.raises(ProviderError) as info:
+        engine.up(spec, Component.APP)
+
+    assert info.value.retryable
+    assert "injected failure: create of acme/app/0.json" in info.value.detail
+    assert info.value.stack == "acme-app"
+    assert files_under(resources_root) == []
+
+
+def test_missing_stack_is_stack_not_found(engine: PulumiEngine) -> None:
+    with pytest.raises(StackNotFoundError) as info:
+        engine.outputs("nobody", Component.INFRA)
+    assert info.value.stack == "nobody-infra"
+
+
+@pytest.mark.parametrize("key", ["", "ab", "Acme", "acme_corp", "-acme", "acme-", "a--b", "x" * 33])
+def test_invalid_tenant_keys_are_refused_before_anything_runs(
+    engine: PulumiEngine, key: str
+) -> None:
+    with pytest.raises(InvalidTenantKeyError):
+        engine.destroy(key, Component.INFRA)
+    assert engine.list_stacks() == []
+
+
+def test_no_program_for_component_is_a_catalog_error(settings: Settings) -> None:
+    engine = PulumiEngine(settings, ProgramCatalog(name="empty"))
+    with pytest.raises(CatalogError, match="no program for component 'infra' and tier 'pooled'"):
+        engine.up(make_spec("acme", tier=Tier.POOLED), Component.INFRA)
+
+
+def test_missing_passphrase_is_a_configuration_error(state_dir: Path) -> None:
+    settings = make_settings(state_dir)
+    settings.pulumi.passphrase = None
+    with pytest.raises(ConfigurationError, match="PASSPHRASE"):
+        PulumiEngine(settings, ProgramCatalog(name="x"))
+
+
+def test_wrong_passphrase_is_a_configuration_error(
+    state_dir: Path, catalog: ProgramCatalog
+) -> None:
+    PulumiEngine(make_settings(state_dir), catalog).up(make_spec("acme"), Component.APP)
+    wrong = make_settings(state_dir)
+    wrong.pulumi.passphrase = SecretStr("not-the-passphrase")
+
+    with pytest.raises(ConfigurationError, match="decrypt"):
+        PulumiEngine(wrong, catalog).up(make_spec("acme"), Component.APP)
+
+
+def test_cancel_stops_the_operation_and_leaves_the_stack_consistent(
+    engine: PulumiEngine, resources_root: Path
+) -> None:
+    spec = make_spec("acme", parameters={"infra_resources": "6", "delay": "1.0"})
+    token = CancelToken()
+    timer = threading.Timer(2.5, token.cancel)
+    timer.start()
+    try:
+        with pytest.raises(OperationCancelledError):
+            engine.up(spec, Component.INFRA, cancel=token)
+    finally:
+        timer.cancel()
+
+    # The next operation runs without any repair: the cancelled CLI saved state and
+    # released its lock. It converges with no duplicate and nothing leaked.
+    fast = make_spec("acme", parameters={"infra_resources": "6"})
+    result = engine.up(fast, Component.INFRA)
+    assert result.recovered is None
+    assert len(files_under(resources_root, "acme")) == 6
+    creates = [e["path"] for e in read_journal(resources_root) if e["op"] == "create"]
+    assert sorted(set(creates)) == sorted(creates)
+
+
+def test_engine_cancel_by_stack_name(engine: PulumiEngine) -> None:
+    spec = make_spec("acme", parameters={"infra_resources": "4", "delay": "1.5"})
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            engine.up(spec, Component.INFRA)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not engine.cancel("acme", Component.INFRA):
+        assert time.monotonic() < deadline, "operation never became active"
+        time.sleep(0.1)
+    worker.join(60)
+
+    assert len(errors) == 1 and isinstance(errors[0], OperationCancelledError)
+    assert not engine.cancel("acme", Component.INFRA)
+
+
+def test_live_lock_in_another_process_is_a_concurrent_update_error(
+    settings: Settings, catalog: ProgramCatalog
+) -> None:
+    # Two engines stand for two worker processes: their CLIs take the backend lock.
+    first, second = PulumiEngine(settings, catalog), PulumiEngine(settings, catalog)
+    slow = make_spec("acme", parameters={"infra_resources": "3", "delay": "3"})
+    worker = threading.Thread(target=first.up, args=(slow, Component.INFRA))
+    worker.start()
+    try:
+        time.sleep(2.5)
+        with pytest.raises(ConcurrentUpdateError) as info:
+            second.up(make_spec("acme"), Component.INFRA)
+        assert info.value.retryable
+        assert "locked" in info.value.detail
+    finally:
+        worker.join(120)

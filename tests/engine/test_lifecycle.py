@@ -1,0 +1,110 @@
+"""Preview, up, refresh, outputs and destroy of one tenant stack, through the real CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.models import Component
+from engine.runner import PulumiEngine
+from stacks.local import read_journal
+from tests.conftest import make_spec
+from tests.engine.conftest import files_under
+
+
+def test_preview_plans_every_resource_and_changes_nothing(
+    engine: PulumiEngine, resources_root: Path
+) -> None:
+    spec = make_spec("acme", parameters={"infra_resources": "4"})
+
+    result = engine.preview(spec, Component.INFRA)
+
+    assert result.has_changes
+    assert sorted(c.name for c in result.planned) == [f"acme-infra-{i}" for i in range(4)]
+    assert {c.op for c in result.planned} == {"create"}
+    assert result.changes.get("create") == 5  # four files and the stack itself
+    # Nothing was created, and the state holds no resources.
+    assert files_under(resources_root) == []
+    assert read_journal(resources_root) == []
+    [info] = engine.list_stacks("acme")
+    assert not info.resource_count
+
+
+def test_up_refresh_destroy_round_trip(engine: PulumiEngine, resources_root: Path) -> None:
+    spec = make_spec("acme", parameters={"infra_resources": "3"})
+
+    up = engine.up(spec, Component.INFRA)
+    assert up.changes == {"create": 4}
+    assert files_under(resources_root, "acme") == [f"acme/infra/{i}.json" for i in range(3)]
+    assert up.outputs["storage_path"] == "acme/infra/0.json"
+    assert [r["id"] for r in up.outputs["resources"]] == [f"acme/infra/{i}.json" for i in range(3)]
+
+    # Idempotent: a second up changes nothing and creates nothing.
+    again = engine.up(spec, Component.INFRA)
+    assert again.changes == {"same": 4}
+    assert sum(1 for e in read_journal(resources_root) if e["op"] == "create") == 3
+
+    # A resource removed behind Pulumi's back: refresh notices, up puts it back.
+    (resources_root / "acme/infra/1.json").unlink()
+    refreshed = engine.refresh(spec, Component.INFRA)
+    assert refreshed.changes.get("delete") == 1
+    healed = engine.up(spec, Component.INFRA)
+    assert healed.changes.get("create") == 1
+    assert len(files_under(resources_root, "acme")) == 3
+
+    assert engine.outputs("acme", Component.INFRA)["storage_path"] == "acme/infra/0.json"
+
+    destroyed = engine.destroy("acme", Component.INFRA)
+    assert destroyed.changes == {"delete": 4}
+    assert files_under(resources_root) == []
+    # The stack survives a plain destroy, empty.
+    assert [s.name for s in engine.list_stacks("acme")] == ["acme-infra"]
+
+
+def test_destroy_with_remove_deletes_the_stack_and_is_idempotent(
+    engine: PulumiEngine, resources_root: Path
+) -> None:
+    engine.up(make_spec("acme"), Component.APP)
+
+    first = engine.destroy("acme", Component.APP, remove=True)
+    second = engine.destroy("acme", Component.APP, remove=True)
+
+    assert first.existed and first.changes == {"delete": 2}
+    assert not second.existed
+    assert engine.list_stacks("acme") == []
+    assert files_under(resources_root) == []
+
+
+def test_update_of_inputs_is_an_update_not_a_replace(
+    engine: PulumiEngine, resources_root: Path
+) -> None:
+    engine.up(make_spec("acme", app_version="1.0.0"), Component.APP)
+
+    preview = engine.preview(make_spec("acme", app_version="1.1.0"), Component.APP)
+    assert [(c.name, c.op) for c in preview.planned] == [("acme-app-0", "update")]
+
+    up = engine.up(make_spec("acme", app_version="1.1.0"), Component.APP)
+    assert up.changes == {"update": 1, "same": 1}
+    assert up.outputs["app_version"] == "1.1.0"
+    assert '"version": "1.1.0"' in (resources_root / "acme/app/0.json").read_text()
+
+
+def test_retain_data_keeps_stateful_resources_on_destroy(
+    engine: PulumiEngine, resources_root: Path
+) -> None:
+    spec = make_spec("acme", retain_data=True)
+    up = engine.up(spec, Component.INFRA)
+    assert up.outputs["retained"] == ["acme/infra/0.json"]
+
+    engine.destroy("acme", Component.INFRA, remove=True)
+
+    assert files_under(resources_root) == ["acme/infra/0.json"]
+
+
+def test_list_stacks_filters_by_tenant(engine: PulumiEngine) -> None:
+    engine.up(make_spec("acme"), Component.APP)
+    engine.up(make_spec("globex"), Component.APP)
+    engine.up(make_spec("globex"), Component.IDP)
+
+    assert [s.name for s in engine.list_stacks("globex")] == ["globex-app", "globex-idp"]
+    assert [s.name for s in engine.list_stacks()] == ["acme-app", "globex-app", "globex-idp"]
+    assert all(s.resource_count and s.resource_count >= 2 for s in engine.list_stacks())
