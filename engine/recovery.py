@@ -35,7 +35,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-__all__ = ["LockInfo", "is_stale", "parse_locks", "pending_operations", "repair_file_backend"]
+from pulumi.automation import StackSettings
+
+__all__ = [
+    "LockInfo",
+    "is_stale",
+    "parse_locks",
+    "pending_operations",
+    "repair_file_backend",
+    "stack_settings_from_state",
+]
 
 log = logging.getLogger(__name__)
 
@@ -125,3 +134,14 @@ def repair_file_backend(backend_url: str, project: str, stack: str) -> list[str]
         path.unlink(missing_ok=True)
         removed.append(str(path))
     return removed
+
+
+def stack_settings_from_state(deployment: Mapping[str, Any]) -> StackSettings | None:
+    """The stack settings (secrets provider and key) a checkpoint records, if any."""
+    provider = deployment.get("secrets_providers") or {}
+    state = provider.get("state") or {}
+    if provider.get("type") == "passphrase" and state.get("salt"):
+        return StackSettings(encryption_salt=state["salt"])
+    if provider.get("type") == "cloud" and state.get("url"):
+        return StackSettings(secrets_provider=state["url"], encrypted_key=state.get("encryptedkey"))
+    return None

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pulumi import automation as auto
@@ -37,7 +38,13 @@ from .failures import classify
 from .models import Component, TenantSpec
 from .naming import PLATFORM_STACK, parse_stack_name, stack_name
 from .progress import ProgressCallback, ProgressTracker
-from .recovery import is_stale, parse_locks, pending_operations, repair_file_backend
+from .recovery import (
+    is_stale,
+    parse_locks,
+    pending_operations,
+    repair_file_backend,
+    stack_settings_from_state,
+)
 from .results import (
     DestroyResult,
     PreviewResult,
@@ -350,17 +357,34 @@ class PulumiEngine:
         self, name: str, program: auto.PulumiFn, token: CancelToken, create: bool
     ) -> tuple[auto.Stack, bool]:
         options = self.workspaces.options(name, token)
-        if not create:
-            return auto.select_stack(name, self.project, program, opts=options), False
         try:
-            return auto.select_stack(name, self.project, program, opts=options), False
+            stack = auto.select_stack(name, self.project, program, opts=options)
         except auto.StackNotFoundError:
-            pass
-        try:
-            return auto.create_stack(name, self.project, program, opts=options), True
-        except auto.StackAlreadyExistsError:
-            # Created by a concurrent caller between our select and create.
-            return auto.select_stack(name, self.project, program, opts=options), False
+            if not create:
+                raise
+            try:
+                return auto.create_stack(name, self.project, program, opts=options), True
+            except auto.StackAlreadyExistsError:
+                # Created by a concurrent caller between our select and create.
+                stack = auto.select_stack(name, self.project, program, opts=options)
+        self._restore_stack_settings(stack, name)
+        return stack, False
+
+    def _restore_stack_settings(self, stack: auto.Stack, name: str) -> None:
+        """Recreate ``Pulumi.<stack>.yaml`` from the backend when this machine lacks it.
+
+        The file names the stack's secrets provider and its key (or salt). Another worker
+        made the stack, or this one lost its disk: the checkpoint in the backend records
+        the same facts, so the stack keeps the provider it was created with.
+        """
+        settings_file = Path(stack.workspace.work_dir) / f"Pulumi.{name}.yaml"
+        if settings_file.exists():
+            return
+        deployment = stack.export_stack().deployment or {}
+        restored = stack_settings_from_state(deployment)
+        if restored is not None:
+            stack.workspace.save_stack_settings(name, restored)
+            log.info("%s: restored stack settings from the backend", name)
 
     def _recover_pending(self, stack: auto.Stack, name: str) -> RecoveryReport | None:
         deployment = stack.export_stack().deployment or {}

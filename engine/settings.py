@@ -40,22 +40,39 @@ class TemporalSettings(BaseModel):
 class ActivityPolicy(BaseModel):
     """Timeouts and retries for one group of activities (defaults from the seed plan)."""
 
-    start_to_close: timedelta
+    start_to_close: timedelta = timedelta(seconds=30)
     heartbeat: timedelta | None = None
     initial_interval: timedelta = timedelta(seconds=1)
-    backoff: float = 2.0
+    backoff: float = Field(default=2.0, ge=1.0)
     maximum_attempts: int = Field(default=3, ge=1)
 
 
-def _policy(
-    start: int, attempts: int, initial: int = 1, heartbeat: int | None = None
-) -> ActivityPolicy:
-    return ActivityPolicy(
-        start_to_close=timedelta(seconds=start),
-        heartbeat=timedelta(seconds=heartbeat) if heartbeat else None,
-        initial_interval=timedelta(seconds=initial),
-        maximum_attempts=attempts,
-    )
+# One subclass per group so that one variable (TENANT_WORKER__INFRA__MAXIMUM_ATTEMPTS)
+# overrides one value and the group's other defaults stay.
+class IdpPolicy(ActivityPolicy):
+    start_to_close: timedelta = timedelta(minutes=5)
+    initial_interval: timedelta = timedelta(seconds=10)
+
+
+class InfraPolicy(ActivityPolicy):
+    start_to_close: timedelta = timedelta(minutes=30)
+    heartbeat: timedelta | None = timedelta(minutes=2)
+    initial_interval: timedelta = timedelta(seconds=30)
+
+
+class DeployPolicy(ActivityPolicy):
+    start_to_close: timedelta = timedelta(minutes=15)
+    heartbeat: timedelta | None = timedelta(minutes=1)
+    initial_interval: timedelta = timedelta(seconds=15)
+    maximum_attempts: int = Field(default=5, ge=1)
+
+
+class StatusPolicy(ActivityPolicy):
+    maximum_attempts: int = Field(default=5, ge=1)
+
+
+class NotificationPolicy(ActivityPolicy):
+    pass
 
 
 class WorkerSettings(BaseModel):
@@ -66,15 +83,11 @@ class WorkerSettings(BaseModel):
     # gRPC health service of the worker; empty to disable.
     health_listen: str = "127.0.0.1:50052"
     graceful_shutdown: timedelta = timedelta(seconds=30)
-    idp: ActivityPolicy = Field(default_factory=lambda: _policy(300, 3, initial=10))
-    infra: ActivityPolicy = Field(
-        default_factory=lambda: _policy(1800, 3, initial=30, heartbeat=120)
-    )
-    deploy: ActivityPolicy = Field(
-        default_factory=lambda: _policy(900, 5, initial=15, heartbeat=60)
-    )
-    status: ActivityPolicy = Field(default_factory=lambda: _policy(30, 5))
-    notification: ActivityPolicy = Field(default_factory=lambda: _policy(30, 3))
+    idp: IdpPolicy = Field(default_factory=IdpPolicy)
+    infra: InfraPolicy = Field(default_factory=InfraPolicy)
+    deploy: DeployPolicy = Field(default_factory=DeployPolicy)
+    status: StatusPolicy = Field(default_factory=StatusPolicy)
+    notification: NotificationPolicy = Field(default_factory=NotificationPolicy)
 
 
 class PulumiSettings(BaseModel):

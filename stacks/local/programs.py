@@ -9,6 +9,7 @@ Parameters (``TenantSpec.parameters``), all optional:
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pulumi
@@ -77,6 +78,9 @@ def _idp(root: Path) -> ProgramFactory:
             )
             pulumi.export("organization_id", f"org-{spec.tenant_key}")
             pulumi.export("client_id", f"client-{spec.tenant_key}")
+            # Stands for an IdP client secret: derived, stable across runs, and a secret.
+            digest = hashlib.sha256(f"local-client:{spec.tenant_id}".encode()).hexdigest()
+            pulumi.export("client_secret", pulumi.Output.secret(digest[:32]))
             pulumi.export("provider", provider)
             pulumi.export("resources", _resource_records(files, "local:idp"))
 
