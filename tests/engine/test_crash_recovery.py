@@ -30,8 +30,16 @@ def test_sigkill_mid_up_then_next_operation_recovers_and_converges(
     # first only because the dynamic provider hosts start one by one, so some are done
     # and some are in flight when the kill lands.
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.engine.crash_child", str(state_dir), str(resources_root),
-         "acme", str(count), "4"],
+        [
+            sys.executable,
+            "-m",
+            "tests.engine.crash_child",
+            str(state_dir),
+            str(resources_root),
+            "acme",
+            str(count),
+            "4",
+        ],
         cwd=REPO,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
@@ -51,8 +59,9 @@ def test_sigkill_mid_up_then_next_operation_recovers_and_converges(
     killed_with = len(_creates(resources_root))
     assert killed_with < count, "the kill came too late to test anything"
 
-    result = engine.up(make_spec("acme", parameters={"infra_resources": str(count)}),
-                       Component.INFRA)
+    result = engine.up(
+        make_spec("acme", parameters={"infra_resources": str(count)}), Component.INFRA
+    )
 
     assert result.recovered is not None
     assert result.recovered.cleared_locks, "the dead process's lock was not cleared"
@@ -61,8 +70,9 @@ def test_sigkill_mid_up_then_next_operation_recovers_and_converges(
     assert files_under(resources_root, "acme") == [f"acme/infra/{i}.json" for i in range(count)]
     outputs = engine.outputs("acme", Component.INFRA)
     assert len(outputs["resources"]) == count
-    again = engine.up(make_spec("acme", parameters={"infra_resources": str(count)}),
-                      Component.INFRA)
+    again = engine.up(
+        make_spec("acme", parameters={"infra_resources": str(count)}), Component.INFRA
+    )
     assert again.changes == {"same": count + 1}
     assert again.recovered is None
 

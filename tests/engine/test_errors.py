@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 from pulumi.automation import PulumiFn
+from pydantic import SecretStr
 
 from engine.catalog import ProgramCatalog
 from engine.command import CancelToken

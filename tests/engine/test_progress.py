@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 from engine.models import Component
@@ -24,7 +25,7 @@ def test_progress_arrives_in_order_with_correct_counts(engine: PulumiEngine) -> 
     assert result.changes == {"create": 11}
     assert seen, "no progress reported"
     # Counts never go backwards, and done never runs ahead of planned.
-    for before, after in zip(seen, seen[1:], strict=False):
+    for before, after in itertools.pairwise(seen):
         assert after.done >= before.done
         assert after.planned >= before.planned
     assert all(p.done <= p.planned for p in seen)
