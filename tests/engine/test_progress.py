@@ -5,6 +5,9 @@ from __future__ import annotations
 import itertools
 import threading
 
+import pytest
+
+from engine.errors import ProviderError
 from engine.models import Component
 from engine.progress import Progress
 from engine.runner import PulumiEngine
@@ -69,9 +72,7 @@ def test_a_failing_callback_does_not_break_the_operation(engine: PulumiEngine) -
 def test_failed_resources_are_counted(engine: PulumiEngine) -> None:
     seen: list[Progress] = []
     spec = make_spec("acme", parameters={"infra_resources": "3", "fail": "infra:create"})
-    try:
+    with pytest.raises(ProviderError):
         engine.up(spec, Component.INFRA, on_progress=seen.append)
-    except Exception:  # noqa: BLE001 - the failure itself is tested in test_errors
-        pass
     assert seen[-1].failed == 3
     assert seen[-1].done == 0
