@@ -12,9 +12,8 @@ import time
 from collections.abc import Callable
 
 from pulumi.automation import EngineEvent, OpType
-from pydantic import BaseModel, ConfigDict
 
-from .results import ResourceChange
+from .results import Progress, ResourceChange
 
 __all__ = ["Progress", "ProgressCallback", "ProgressTracker"]
 
@@ -23,26 +22,6 @@ log = logging.getLogger(__name__)
 # The root stack resource and provider instances are bookkeeping, not tenant resources.
 _IGNORED_PREFIXES = ("pulumi:pulumi:Stack", "pulumi:providers:")
 _CHANGE_OPS = {op.value for op in OpType} - {OpType.SAME.value, OpType.READ.value}
-
-
-class Progress(BaseModel):
-    """A snapshot of one operation: ``done`` of ``planned`` resource steps, and the latest."""
-
-    model_config = ConfigDict(frozen=True)
-
-    stack: str
-    operation: str
-    planned: int = 0
-    done: int = 0
-    failed: int = 0
-    current_resource: str | None = None
-    current_op: str | None = None
-    elapsed_s: float = 0.0
-    finished: bool = False
-
-    def describe(self) -> str:
-        current = f", {self.current_op} {self.current_resource}" if self.current_resource else ""
-        return f"{self.stack} {self.operation}: {self.done}/{self.planned} done{current}"
 
 
 ProgressCallback = Callable[[Progress], None]

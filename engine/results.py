@@ -13,6 +13,7 @@ __all__ = [
     "DestroyResult",
     "OperationResult",
     "PreviewResult",
+    "Progress",
     "RecoveryReport",
     "RefreshResult",
     "ResourceChange",
@@ -23,6 +24,24 @@ __all__ = [
 
 class _Result(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class Progress(_Result):
+    """A snapshot of one operation: ``done`` of ``planned`` resource steps, and the latest."""
+
+    stack: str
+    operation: str
+    planned: int = 0
+    done: int = 0
+    failed: int = 0
+    current_resource: str | None = None
+    current_op: str | None = None
+    elapsed_s: float = 0.0
+    finished: bool = False
+
+    def describe(self) -> str:
+        current = f", {self.current_op} {self.current_resource}" if self.current_resource else ""
+        return f"{self.stack} {self.operation}: {self.done}/{self.planned} done{current}"
 
 
 class ResourceChange(_Result):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from engine.models import Contact, IdpConfig, IdpProvider, TenantSpec, Tier
 from engine.settings import PulumiSettings, Settings
+from tests.support.temporal import dev_server
 
 PASSPHRASE = "test-passphrase-not-secret"
 
@@ -33,6 +35,13 @@ def make_spec(key: str = "acme", tier: Tier = Tier.SILO, **kw: object) -> Tenant
     }
     base.update(kw)
     return TenantSpec.model_validate(base)
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    """One real Temporal dev server for the whole run (started on first use)."""
+    async with dev_server() as env:
+        yield env
 
 
 @pytest.fixture

@@ -40,12 +40,12 @@ _TEMPLATES: dict[NotificationKind, _Templates] = {
             "Hello$greeting,\n\n"
             "Your tenant $tenant_name is ready. Sign in at:\n\n"
             "    $app_url\n\n"
-            "Use this email address to sign in; you will be asked to set a password.\n"
+            "Sign in with this email address.\n"
         ),
         Template(
             "<p>Your tenant <strong>$tenant_name</strong> is ready.</p>\n"
             '<p><a href="$app_url">Sign in to $tenant_name</a></p>\n'
-            "<p>Use this email address to sign in; you will be asked to set a password.</p>"
+            "<p>Sign in with this email address.</p>"
         ),
     ),
     NotificationKind.PROVISIONING_FAILED: _Templates(

@@ -31,6 +31,8 @@ def tenant(row: TenantRow) -> TenantRecord:
         plan_id=row.plan_id,
         app_version=row.app_version,
         idp_provider=IdpProvider(row.idp_provider) if row.idp_provider else None,
+        idp_display_name=row.idp_display_name,
+        parameters=dict(row.parameters or {}),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -39,7 +39,8 @@ def _sqlite_engine(database_url: str) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
-        # An in-memory database lives in one connection: share it (tests only).
+        # An in-memory database lives in one connection, shared by every caller: fine for
+        # single-threaded tests, not for concurrent use.
         **({"poolclass": StaticPool} if in_memory else {}),
     )
 

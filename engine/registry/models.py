@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.models import Component, Contact, IdpProvider, TenantStatus, Tier
+from engine.models import Component, Contact, IdpConfig, IdpProvider, TenantSpec, TenantStatus, Tier
 
 __all__ = [
     "NotificationRecord",
@@ -41,8 +41,28 @@ class TenantRecord(_Frozen):
     plan_id: str | None = None
     app_version: str
     idp_provider: IdpProvider | None = None
+    idp_display_name: str | None = None
+    parameters: dict[str, str] = Field(default_factory=dict)
     created_at: datetime
     updated_at: datetime
+
+    def spec(self) -> TenantSpec:
+        """The TenantSpec this tenant's stacks are built from (deprovision, deploy)."""
+        idp = None
+        if self.idp_provider is not None:
+            idp = IdpConfig(provider=self.idp_provider, display_name=self.idp_display_name)
+        return TenantSpec(
+            tenant_id=self.tenant_id,
+            tenant_key=self.tenant_key,
+            tenant_name=self.tenant_name,
+            tier=self.tier,
+            domains=self.domains,
+            contacts=self.contacts,
+            idp=idp,
+            plan_id=self.plan_id,
+            app_version=self.app_version,
+            parameters=self.parameters,
+        )
 
 
 class StatusChange(_Frozen):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
 
 from sqlalchemy import Delete, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +22,8 @@ from engine.models import Component, TenantSpec, TenantStatus, Tier
 
 from . import _convert
 from ._db import Database
-from .errors import InvalidStatusTransitionError, TenantConflictError, TenantNotFoundError
+from ._upsert import upsert
+from .errors import InvalidStatusTransitionError, TenantNotFoundError
 from .models import ResourceRecord, StatusChange, TenantRecord, TenantResource
 from .outbox import NotificationOutbox
 from .schema import ResourceRow, StatusChangeRow, TenantRow, utcnow
@@ -73,77 +73,12 @@ class TenantRegistry:
         """
         try:
             with self._db.transaction() as session:
-                return self._upsert(session, spec)
+                return upsert(session, spec)
         except IntegrityError:
             # A concurrent upsert inserted the same id or key between our read and our
             # insert; a second pass sees its row and updates or reports the conflict.
             with self._db.transaction() as session:
-                return self._upsert(session, spec)
-
-    def _upsert(self, session: Session, spec: TenantSpec) -> TenantRecord:
-        fields = {
-            "name": spec.tenant_name,
-            "tier": spec.tier.value,
-            "domains": list(spec.domains),
-            "contacts": [c.model_dump(mode="json") for c in spec.contacts],
-            "plan_id": spec.plan_id,
-            "app_version": spec.app_version,
-            "idp_provider": spec.idp.provider.value if spec.idp else None,
-        }
-        row = session.get(TenantRow, spec.tenant_id, with_for_update=True)
-        if row is None:
-            owner = session.scalar(
-                select(TenantRow.tenant_id).where(TenantRow.key == spec.tenant_key)
-            )
-            if owner == spec.tenant_id:
-                # A concurrent upsert committed this tenant since our first read; on
-                # PostgreSQL (READ COMMITTED) a new statement sees it, so update it.
-                row = session.get(TenantRow, spec.tenant_id, with_for_update=True)
-            elif owner is not None:
-                raise TenantConflictError(
-                    f"tenant key {spec.tenant_key!r} already belongs to tenant {owner!r}"
-                )
-        if row is None:
-            return self._insert(session, spec, fields)
-        if row.key != spec.tenant_key:
-            raise TenantConflictError(
-                f"tenant {spec.tenant_id!r} has key {row.key!r}; a key cannot change "
-                f"(its stacks and resources are named after it), got {spec.tenant_key!r}"
-            )
-        changed = [name for name, value in fields.items() if getattr(row, name) != value]
-        if changed:
-            for name in changed:
-                setattr(row, name, fields[name])
-            row.updated_at = utcnow()
-            logger.info("tenant %s updated: %s", spec.tenant_id, ", ".join(changed))
-        return _convert.tenant(row)
-
-    @staticmethod
-    def _insert(session: Session, spec: TenantSpec, fields: dict[str, Any]) -> TenantRecord:
-        now = utcnow()
-        status = TenantStatus.PENDINGPROVISION.value
-        row = TenantRow(
-            tenant_id=spec.tenant_id,
-            key=spec.tenant_key,
-            status=status,
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
-        session.add(row)
-        session.flush()  # the tenant row must exist before its history (foreign key)
-        session.add(
-            StatusChangeRow(
-                tenant_id=spec.tenant_id,
-                from_status=None,
-                to_status=status,
-                reason="created",
-                at=now,
-            )
-        )
-        session.flush()
-        logger.info("tenant %s created with key %s", spec.tenant_id, spec.tenant_key)
-        return _convert.tenant(row)
+                return upsert(session, spec)
 
     def set_status(
         self,

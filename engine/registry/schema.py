@@ -70,6 +70,9 @@ class TenantRow(Base):
     plan_id: Mapped[str | None] = mapped_column(String(100))
     app_version: Mapped[str] = mapped_column(String(64))
     idp_provider: Mapped[str | None] = mapped_column(String(32))
+    idp_display_name: Mapped[str | None] = mapped_column(String(200))
+    # Catalog knobs the tenant was provisioned with, reused by deprovision and deploy.
+    parameters: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

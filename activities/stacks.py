@@ -1,0 +1,143 @@
+"""Pulumi activities: up, preview, destroy and outputs of one tenant component.
+
+The engine blocks while the CLI runs, so each operation runs on a bounded thread pool
+(``max_concurrent_pulumi``) while the activity heartbeats from the event loop with the
+latest Pulumi progress, every second whether or not Pulumi says anything. Cancellation
+(workflow cancel, heartbeat timeout, worker shutdown) interrupts the CLI with SIGINT, waits
+for it to save state and release the lock, then reports the cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from temporalio import activity
+
+from engine.command import CancelToken
+from engine.contracts import Activity, StackActivityInput, StackActivityResult
+from engine.errors import EngineError
+from engine.progress import ProgressCallback
+from engine.results import Progress
+from engine.runner import PulumiEngine
+
+from ._errors import to_application_error
+
+__all__ = ["StackActivities"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Operation = Callable[[CancelToken, ProgressCallback], T]
+
+
+class _Latest:
+    """The newest progress snapshot, written by Pulumi's thread, read by the event loop."""
+
+    def __init__(self) -> None:
+        self.value: Progress | None = None
+
+    def set(self, progress: Progress) -> None:
+        # A single reference assignment is atomic; snapshots are immutable.
+        self.value = progress
+
+
+class StackActivities:
+    """Activities over a PulumiEngine; one instance per worker."""
+
+    def __init__(
+        self,
+        engine: PulumiEngine,
+        *,
+        max_concurrent: int = 4,
+        heartbeat_every: float = 1.0,
+        cancel_grace: float = 120.0,
+    ) -> None:
+        self._engine = engine
+        self._pool = ThreadPoolExecutor(max_concurrent, thread_name_prefix="pulumi")
+        self._every = heartbeat_every
+        self._grace = cancel_grace
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    @activity.defn(name=Activity.STACK_UP)
+    async def stack_up(self, input: StackActivityInput) -> StackActivityResult:
+        res = await self._run(
+            lambda token, progress: self._engine.up(
+                input.spec, input.component, on_progress=progress, cancel=token
+            )
+        )
+        return StackActivityResult(
+            stack=res.stack,
+            operation=res.operation,
+            changes=res.changes,
+            outputs=res.outputs,
+            secret_outputs=res.secret_outputs,
+            duration_s=res.duration_s,
+        )
+
+    @activity.defn(name=Activity.STACK_PREVIEW)
+    async def stack_preview(self, input: StackActivityInput) -> StackActivityResult:
+        res = await self._run(
+            lambda token, progress: self._engine.preview(
+                input.spec, input.component, on_progress=progress, cancel=token
+            )
+        )
+        return StackActivityResult(
+            stack=res.stack,
+            operation=res.operation,
+            changes=res.changes,
+            planned=res.planned,
+            duration_s=res.duration_s,
+        )
+
+    @activity.defn(name=Activity.STACK_DESTROY)
+    async def stack_destroy(self, input: StackActivityInput) -> StackActivityResult:
+        res = await self._run(
+            lambda token, progress: self._engine.destroy(
+                input.spec.tenant_key,
+                input.component,
+                remove=input.remove_stack,
+                on_progress=progress,
+                cancel=token,
+            )
+        )
+        return StackActivityResult(
+            stack=res.stack,
+            operation=res.operation,
+            changes=res.changes,
+            existed=res.existed,
+            duration_s=res.duration_s,
+        )
+
+    @activity.defn(name=Activity.STACK_OUTPUTS)
+    async def stack_outputs(self, input: StackActivityInput) -> dict[str, Any]:
+        """Non-secret outputs of a component (the app stack's inputs on deploy)."""
+        return await self._run(
+            lambda _token, _progress: self._engine.outputs(input.spec.tenant_key, input.component)
+        )
+
+    async def _run(self, operation: Operation[T]) -> T:
+        token = CancelToken(grace=self._grace)
+        latest = _Latest()
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._pool, operation, token, latest.set)
+        try:
+            while True:
+                done, _ = await asyncio.wait({future}, timeout=self._every)
+                activity.heartbeat(latest.value)
+                if done:
+                    break
+            return future.result()
+        except asyncio.CancelledError:
+            log.info("%s cancelled; stopping pulumi", activity.info().activity_type)
+            token.cancel()
+            # Let the CLI finish the steps in flight and save state before reporting.
+            await asyncio.wait({future}, timeout=self._grace)
+            raise
+        except EngineError as exc:
+            raise to_application_error(exc) from exc

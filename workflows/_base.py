@@ -1,0 +1,136 @@
+"""What every tenant workflow shares: the status query, the cancel signal, activity calls."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts import (
+        Activity,
+        ActivityPolicies,
+        NotificationInput,
+        SetStatusInput,
+        StackActivityInput,
+        StackActivityResult,
+        Step,
+        WorkflowStatus,
+    )
+    from engine.models import Component, TenantStatus
+    from engine.search_attributes import TENANT_STATUS
+    from engine.settings import ActivityPolicy
+
+    from ._support import options, uncancellable
+
+
+class TenantWorkflowBase:
+    """Base of the tenant workflows (not a workflow itself)."""
+
+    def __init__(self) -> None:
+        self._status = WorkflowStatus()
+        self._cancel_requested = False
+        self._current: asyncio.Task[Any] | None = None
+        self._policies = ActivityPolicies()
+        self._tenant_id = ""
+
+    @workflow.query(name="getStatus")
+    def get_status(self) -> WorkflowStatus:
+        return self._status
+
+    @workflow.signal(name="provisioningCancelled")
+    def cancel(self) -> None:
+        """Stop the workflow: the running step is cancelled, then compensation runs."""
+        self._cancel_requested = True
+        self._set(cancel_requested=True)
+        if self._current is not None and not self._current.done():
+            self._current.cancel()
+
+    def _begin(self, tenant_id: str, policies: ActivityPolicies) -> None:
+        self._tenant_id = tenant_id
+        self._policies = policies
+        self._set(workflow_id=workflow.info().workflow_id)
+
+    def _check_cancelled(self) -> None:
+        if self._cancel_requested:
+            raise ApplicationError(
+                "cancelled by request", type="CancelledError", non_retryable=True
+            )
+
+    async def _stack(
+        self,
+        activity: Activity,
+        spec: Any,
+        component: Component,
+        *,
+        protect: bool = False,
+    ) -> StackActivityResult:
+        """Run a Pulumi activity; ``protect`` for compensation (never cancelled)."""
+        call = workflow.execute_activity(
+            activity,
+            StackActivityInput(spec=spec, component=component),
+            result_type=StackActivityResult,
+            **options(self._policies.for_component(component), long_running=True),
+        )
+        if protect:
+            return await uncancellable(call)
+        task: asyncio.Task[StackActivityResult] = asyncio.ensure_future(call)
+        self._current = task
+        try:
+            return await task
+        finally:
+            self._current = None
+
+    async def _activity(
+        self, activity: Activity, payload: Any, policy: ActivityPolicy, result_type: Any = None
+    ) -> Any:
+        return await workflow.execute_activity(
+            activity, payload, result_type=result_type, **options(policy)
+        )
+
+    async def _set_status(self, status: TenantStatus, reason: str) -> None:
+        await self._activity(
+            Activity.SET_STATUS,
+            SetStatusInput(
+                tenant_id=self._tenant_id,
+                status=status,
+                reason=reason,
+                workflow_id=workflow.info().workflow_id,
+            ),
+            self._policies.status,
+        )
+        self._set(tenant_status=status)
+        workflow.upsert_search_attributes([TENANT_STATUS.value_set(status.value)])
+
+    async def _notify(
+        self, kind: str, *, app_url: str | None = None, error: str | None = None
+    ) -> None:
+        info = workflow.info()
+        await self._activity(
+            Activity.NOTIFY,
+            NotificationInput(
+                kind=kind,
+                tenant_id=self._tenant_id,
+                # One notice per event: a retried activity reuses the key.
+                idempotency_key=f"{info.workflow_id}/{info.run_id}/{kind}",
+                app_url=app_url,
+                error=error,
+            ),
+            self._policies.notification,
+        )
+
+    def _step(
+        self,
+        step: Step,
+        percent: int,
+        *,
+        component: Component | None = None,
+        details: str | None = None,
+        done: bool = False,
+    ) -> None:
+        self._set(step=step, percent=percent, component=component, details=details, done=done)
+
+    def _set(self, **changes: Any) -> None:
+        self._status = self._status.model_copy(update=changes)

@@ -1,0 +1,83 @@
+"""Deterministic helpers shared by the workflows: activity options and failure messages."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from engine.settings import ActivityPolicy
+
+T = TypeVar("T")
+
+# Faults no retry can fix: the workflow's activities raise them non-retryable anyway;
+# listing them also protects against an implementation that forgets to.
+PERMANENT_ERRORS = [
+    "ValidationError",
+    "InvalidTenantKeyError",
+    "CatalogError",
+    "ConfigurationError",
+    "ProgramError",
+    "StackNotFoundError",
+    "TenantNotFoundError",
+    "InvalidStatusTransitionError",
+    "InvalidCredentialsError",
+]
+
+
+def options(policy: ActivityPolicy, *, long_running: bool = False) -> dict[str, Any]:
+    """``execute_activity`` keyword arguments for one policy."""
+    opts: dict[str, Any] = {
+        "start_to_close_timeout": policy.start_to_close,
+        "retry_policy": RetryPolicy(
+            initial_interval=policy.initial_interval,
+            backoff_coefficient=policy.backoff,
+            maximum_attempts=policy.maximum_attempts,
+            maximum_interval=max(policy.initial_interval * 10, timedelta(seconds=1)),
+            non_retryable_error_types=PERMANENT_ERRORS,
+        ),
+    }
+    if policy.heartbeat is not None:
+        opts["heartbeat_timeout"] = policy.heartbeat
+    if long_running:
+        # Wait for the activity to stop the Pulumi run and save state before compensating.
+        opts["cancellation_type"] = workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+    return opts
+
+
+def describe(error: BaseException) -> tuple[str, str]:
+    """(message, type) of the root cause of an activity or workflow failure."""
+    cause: BaseException = error
+    while isinstance(cause, ActivityError | FailureError) and cause.cause is not None:
+        if isinstance(cause, ApplicationError):
+            break
+        cause = cause.cause
+    if isinstance(cause, ApplicationError):
+        return cause.message, cause.type or "ApplicationError"
+    if isinstance(cause, CancelledError) or type(error).__name__ == "CancelledError":
+        return "cancelled", "CancelledError"
+    if isinstance(cause, FailureError):
+        return cause.message, type(cause).__name__
+    return str(cause) or type(cause).__name__, type(cause).__name__
+
+
+async def uncancellable(call: Awaitable[T]) -> T:
+    """Await ``call`` to the end even if the workflow is cancelled meanwhile.
+
+    Compensation and final bookkeeping must complete: a second cancel request arriving
+    during them is absorbed here (the first one already started the compensation).
+    """
+    task = asyncio.ensure_future(call)
+    while True:
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.done():
+                raise
+            workflow.logger.info("cancel request ignored while compensating")

@@ -1,0 +1,108 @@
+"""DeployTenantWorkflow: roll an application version out to one tenant, or roll it back."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts import (
+        Activity,
+        DeployTenantInput,
+        DeployTenantResult,
+        RecordResourcesInput,
+        SetAppVersionInput,
+        StackActivityInput,
+        Step,
+    )
+    from engine.models import Component, TenantSpec
+
+    from ._base import TenantWorkflowBase
+    from ._support import describe
+
+
+@workflow.defn(name="DeployTenant")
+class DeployTenantWorkflow(TenantWorkflowBase):
+    """Update the tenant's app stack to ``app_version``; on failure go back to the old one.
+
+    The app program takes the version as an input, so rolling back is another ``up`` with
+    the previous version (an update of the same resources, not a re-creation).
+    """
+
+    @workflow.run
+    async def run(self, input: DeployTenantInput) -> DeployTenantResult:
+        self._begin(input.tenant_id, input.policies)
+        self._step(Step.INITIALIZING, 5)
+        spec: TenantSpec = await self._activity(
+            Activity.LOAD_TENANT, input.tenant_id, self._policies.status, TenantSpec
+        )
+        previous = spec.app_version
+        infra: dict[str, Any] = await self._activity(
+            Activity.STACK_OUTPUTS,
+            StackActivityInput(spec=spec, component=Component.INFRA),
+            self._policies.status,
+            dict,
+        )
+        spec = spec.model_copy(update={"inputs": infra})
+
+        self._step(Step.DEPLOYING_APP, 20, component=Component.APP)
+        try:
+            result = await self._stack(
+                Activity.STACK_UP,
+                spec.model_copy(update={"app_version": input.app_version}),
+                Component.APP,
+            )
+        except BaseException as error:
+            message, error_type = describe(error)
+            if self._cancel_requested:
+                message, error_type = "cancelled by request", "CancelledError"
+            self._step(Step.ROLLING_BACK, 60, details=f"rolling back to {previous}: {message}")
+            rolled_back = True
+            try:
+                await self._stack(Activity.STACK_UP, spec, Component.APP, protect=True)
+            except ActivityError as exc:
+                rolled_back = False
+                message += f"; rollback to {previous} failed: {describe(exc)[0]}"
+            self._step(Step.FAILED, 100, details=message, done=True)
+            if isinstance(error, asyncio.CancelledError):
+                raise
+            raise ApplicationError(
+                f"deploying {input.app_version} to {input.tenant_id} failed: {message}",
+                DeployTenantResult(
+                    success=False,
+                    tenant_id=input.tenant_id,
+                    app_version=input.app_version,
+                    previous_version=previous,
+                    rolled_back=rolled_back,
+                    error=message,
+                    error_type=error_type,
+                ),
+                type=error_type,
+                non_retryable=True,
+            ) from None
+
+        self._step(Step.CREATING_RESOURCES, 80)
+        await self._activity(
+            Activity.RECORD_RESOURCES,
+            RecordResourcesInput(
+                tenant_id=input.tenant_id, component=Component.APP, resources=result.resources
+            ),
+            self._policies.status,
+        )
+        await self._activity(
+            Activity.SET_APP_VERSION,
+            SetAppVersionInput(tenant_id=input.tenant_id, app_version=input.app_version),
+            self._policies.status,
+        )
+        self._step(Step.COMPLETED, 100, done=True)
+        url = result.outputs.get("app_url")
+        return DeployTenantResult(
+            success=True,
+            tenant_id=input.tenant_id,
+            app_version=input.app_version,
+            previous_version=previous,
+            app_url=url if isinstance(url, str) else None,
+        )

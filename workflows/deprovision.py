@@ -1,0 +1,103 @@
+"""DeprovisionTenantWorkflow: destroy app, infra and IdP, then mark the tenant INACTIVE."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts import (
+        Activity,
+        DeprovisionTenantInput,
+        DeprovisionTenantResult,
+        RecordResourcesInput,
+        Step,
+        StepFailure,
+    )
+    from engine.models import Component, TenantSpec, TenantStatus
+
+    from ._base import TenantWorkflowBase
+    from ._support import describe
+
+_STEPS = {
+    Component.APP: (Step.DESTROYING_APP, 20),
+    Component.INFRA: (Step.DESTROYING_INFRA, 45),
+    Component.IDP: (Step.DESTROYING_IDP, 70),
+}
+
+
+@workflow.defn(name="DeprovisionTenant")
+class DeprovisionTenantWorkflow(TenantWorkflowBase):
+    """Status DEPROVISIONING, destroy app, infra, IdP, status INACTIVE, notice.
+
+    Each destroy is retried by its policy; one that still fails does not stop the others,
+    and the tenant then stays DEPROVISIONING with the failures in the result (running the
+    workflow again finishes the job: destroying what is gone already is a no-op). With
+    ``retain_data`` the infra stack is first updated so its stateful resources are
+    retained on delete; the result lists them.
+    """
+
+    @workflow.run
+    async def run(self, input: DeprovisionTenantInput) -> DeprovisionTenantResult:
+        self._begin(input.tenant_id, input.policies)
+        self._step(Step.UPDATING_STATUS, 5)
+        spec: TenantSpec = await self._activity(
+            Activity.LOAD_TENANT, input.tenant_id, self._policies.status, TenantSpec
+        )
+        await self._set_status(TenantStatus.DEPROVISIONING, "deprovisioning started")
+
+        destroyed: list[Component] = []
+        retained: list[str] = []
+        failures: list[StepFailure] = []
+        for component in (Component.APP, Component.INFRA, Component.IDP):
+            step, percent = _STEPS[component]
+            self._step(step, percent, component=component)
+            try:
+                if component is Component.INFRA and input.retain_data:
+                    kept = await self._stack(
+                        Activity.STACK_UP,
+                        spec.model_copy(update={"retain_data": True}),
+                        component,
+                        protect=True,
+                    )
+                    retained += [str(r) for r in kept.outputs.get("retained") or []]
+                result = await self._stack(Activity.STACK_DESTROY, spec, component, protect=True)
+                if result.existed:
+                    destroyed.append(component)
+                await self._activity(
+                    Activity.RECORD_RESOURCES,
+                    RecordResourcesInput(tenant_id=input.tenant_id, component=component),
+                    self._policies.status,
+                )
+            except ActivityError as exc:
+                failures.append(
+                    StepFailure(step=f"destroy {component.value}", error=describe(exc)[0])
+                )
+
+        if failures:
+            message = "; ".join(f"{f.step}: {f.error}" for f in failures)
+            self._step(Step.FAILED, 100, details=message, done=True)
+            raise ApplicationError(
+                f"deprovisioning {input.tenant_id} incomplete: {message}",
+                DeprovisionTenantResult(
+                    success=False,
+                    tenant_id=input.tenant_id,
+                    destroyed=destroyed,
+                    retained=retained,
+                    error=message,
+                    error_type="DeprovisioningIncomplete",
+                    failures=failures,
+                ),
+                type="DeprovisioningIncomplete",
+                non_retryable=True,
+            )
+
+        self._step(Step.ACTIVATING, 90)
+        reason = "deprovisioned" + (f", retained {len(retained)} resource(s)" if retained else "")
+        await self._set_status(TenantStatus.INACTIVE, reason)
+        self._step(Step.NOTIFYING, 95)
+        await self._notify("deprovisioned")
+        self._step(Step.COMPLETED, 100, done=True)
+        return DeprovisionTenantResult(
+            success=True, tenant_id=input.tenant_id, destroyed=destroyed, retained=retained
+        )
