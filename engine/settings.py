@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
@@ -28,6 +28,19 @@ __all__ = [
 ]
 
 
+def _seconds(value: Any) -> Any:
+    # Environment variables arrive as strings: "1800" means seconds, like "PT30M" does.
+    if isinstance(value, str):
+        try:
+            return timedelta(seconds=float(value))
+        except ValueError:
+            return value
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_seconds)]
+
+
 class TemporalSettings(BaseModel):
     address: str = "127.0.0.1:7233"
     namespace: str = "default"
@@ -40,9 +53,9 @@ class TemporalSettings(BaseModel):
 class ActivityPolicy(BaseModel):
     """Timeouts and retries for one group of activities (defaults from the seed plan)."""
 
-    start_to_close: timedelta = timedelta(seconds=30)
-    heartbeat: timedelta | None = None
-    initial_interval: timedelta = timedelta(seconds=1)
+    start_to_close: Duration = timedelta(seconds=30)
+    heartbeat: Duration | None = None
+    initial_interval: Duration = timedelta(seconds=1)
     backoff: float = Field(default=2.0, ge=1.0)
     maximum_attempts: int = Field(default=3, ge=1)
 
@@ -50,20 +63,20 @@ class ActivityPolicy(BaseModel):
 # One subclass per group so that one variable (TENANT_WORKER__INFRA__MAXIMUM_ATTEMPTS)
 # overrides one value and the group's other defaults stay.
 class IdpPolicy(ActivityPolicy):
-    start_to_close: timedelta = timedelta(minutes=5)
-    initial_interval: timedelta = timedelta(seconds=10)
+    start_to_close: Duration = timedelta(minutes=5)
+    initial_interval: Duration = timedelta(seconds=10)
 
 
 class InfraPolicy(ActivityPolicy):
-    start_to_close: timedelta = timedelta(minutes=30)
-    heartbeat: timedelta | None = timedelta(minutes=2)
-    initial_interval: timedelta = timedelta(seconds=30)
+    start_to_close: Duration = timedelta(minutes=30)
+    heartbeat: Duration | None = timedelta(minutes=2)
+    initial_interval: Duration = timedelta(seconds=30)
 
 
 class DeployPolicy(ActivityPolicy):
-    start_to_close: timedelta = timedelta(minutes=15)
-    heartbeat: timedelta | None = timedelta(minutes=1)
-    initial_interval: timedelta = timedelta(seconds=15)
+    start_to_close: Duration = timedelta(minutes=15)
+    heartbeat: Duration | None = timedelta(minutes=1)
+    initial_interval: Duration = timedelta(seconds=15)
     maximum_attempts: int = Field(default=5, ge=1)
 
 
@@ -82,7 +95,7 @@ class WorkerSettings(BaseModel):
     max_concurrent_pulumi: int = Field(default=4, ge=1)
     # gRPC health service of the worker; empty to disable.
     health_listen: str = "127.0.0.1:50052"
-    graceful_shutdown: timedelta = timedelta(seconds=30)
+    graceful_shutdown: Duration = timedelta(seconds=30)
     idp: IdpPolicy = Field(default_factory=IdpPolicy)
     infra: InfraPolicy = Field(default_factory=InfraPolicy)
     deploy: DeployPolicy = Field(default_factory=DeployPolicy)

@@ -75,3 +75,15 @@ def test_env_example_documents_every_setting() -> None:
 
     missing = names(Settings, "TENANT_") - documented
     assert not missing, f".env.example lacks {sorted(missing)}"
+
+
+def test_durations_accept_seconds_or_iso8601(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TENANT_WORKER__GRACEFUL_SHUTDOWN", "20")
+    monkeypatch.setenv("TENANT_WORKER__INFRA__HEARTBEAT", "PT3M")
+    monkeypatch.setenv("TENANT_WORKER__DEPLOY__START_TO_CLOSE", "1.5")
+
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    assert s.worker.graceful_shutdown == timedelta(seconds=20)
+    assert s.worker.infra.heartbeat == timedelta(minutes=3)
+    assert s.worker.deploy.start_to_close == timedelta(seconds=1.5)

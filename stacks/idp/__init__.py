@@ -1,0 +1,28 @@
+"""IdP programs (component ``idp``), dispatched on ``spec.idp.provider``."""
+
+from __future__ import annotations
+
+from pulumi.automation import PulumiFn
+
+from engine.errors import ValidationError
+from engine.models import IdpProvider, TenantSpec
+
+from ..common import StackContext
+from .auth0 import auth0_program
+from .keycloak import keycloak_program
+
+__all__ = ["auth0_program", "idp_program", "keycloak_program"]
+
+
+def idp_program(ctx: StackContext, spec: TenantSpec) -> PulumiFn:
+    """The program for the tenant's identity provider; refuses a spec without one."""
+    if spec.idp is None:
+        raise ValidationError(
+            "the tenant has no identity provider configured (idp.provider auth0 or keycloak)",
+            field="idp",
+        )
+    if spec.idp.provider is IdpProvider.AUTH0:
+        return auth0_program(ctx, spec)
+    if spec.idp.provider is IdpProvider.KEYCLOAK:
+        return keycloak_program(ctx, spec)
+    raise ValidationError(f"unsupported identity provider {spec.idp.provider!r}", field="idp")

@@ -1,0 +1,121 @@
+"""End-to-end fixtures: a real worker (real engine, local programs, SQLite registry, SES on
+moto) on the session's Temporal dev server, driven through TenantClient as a service would."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from engine.client import TenantClient
+from engine.contracts import ProvisionTenantInput
+from engine.registry import TenantRegistry
+from engine.runner import PulumiEngine
+from engine.settings import AwsSettings, NotificationSettings, Settings
+from engine.worker import run_worker
+from stacks.local import build_local_catalog
+from tests.conftest import make_settings
+from tests.support.moto import FAKE_CREDENTIALS, running_moto
+
+
+@pytest.fixture(scope="session")
+def ses_endpoint() -> Iterator[str]:
+    with running_moto() as endpoint:
+        yield endpoint
+
+
+@dataclass
+class Stack:
+    """Everything a test needs to drive and inspect one running worker."""
+
+    settings: Settings
+    client: TenantClient
+    registry: TenantRegistry
+    engine: PulumiEngine
+    resources: Path
+    sender: str
+
+
+def fast_policies(settings: Settings) -> None:
+    """Short retry intervals so failure tests do not wait for the seed's back-off."""
+    for policy in (
+        settings.worker.idp,
+        settings.worker.infra,
+        settings.worker.deploy,
+        settings.worker.status,
+        settings.worker.notification,
+    ):
+        policy.initial_interval = timedelta(milliseconds=200)
+        policy.maximum_attempts = 2
+
+
+@pytest.fixture
+async def stack(
+    tmp_path: Path, temporal_env: WorkflowEnvironment, ses_endpoint: str
+) -> AsyncIterator[Stack]:
+    sender = f"noreply-{uuid.uuid4().hex[:8]}@example.com"
+    boto3.client(
+        "ses", endpoint_url=ses_endpoint, region_name="us-east-1", **FAKE_CREDENTIALS
+    ).verify_email_identity(EmailAddress=sender)
+
+    settings = make_settings(tmp_path / "state")
+    settings.temporal.address = temporal_env.client.service_client.config.target_host
+    settings.temporal.task_queue = f"e2e-{uuid.uuid4().hex[:8]}"
+    settings.registry.database_url = f"sqlite:///{tmp_path / 'registry.db'}"
+    settings.worker.health_listen = ""
+    settings.notifications = NotificationSettings(backend="ses", from_email=sender)
+    settings.aws = AwsSettings(
+        endpoint_url=ses_endpoint,
+        access_key_id=FAKE_CREDENTIALS["aws_access_key_id"],
+        secret_access_key=FAKE_CREDENTIALS["aws_secret_access_key"],  # type: ignore[arg-type]
+    )
+    fast_policies(settings)
+    resources = tmp_path / "resources"
+    catalog = build_local_catalog(resources)
+
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(run_worker(settings, stop=stop, catalog=catalog, ready=ready))
+    await asyncio.wait({task, asyncio.ensure_future(ready.wait())}, return_when="FIRST_COMPLETED")
+    if task.done():
+        task.result()
+    registry = TenantRegistry(settings.registry.database_url)
+    try:
+        yield Stack(
+            settings=settings,
+            client=TenantClient(temporal_env.client, settings),
+            registry=registry,
+            engine=PulumiEngine(settings, catalog),
+            resources=resources,
+            sender=sender,
+        )
+    finally:
+        registry.close()
+        stop.set()
+        await asyncio.wait_for(task, 60)
+
+
+def provision_input(tenant_id: str, key: str, **kw: object) -> ProvisionTenantInput:
+    base: dict[str, object] = {
+        "tenant_id": tenant_id,
+        "tenant_key": key,
+        "tenant_name": key.title(),
+        "domains": [f"{key}.example.com"],
+        "contacts": [{"email": f"admin-{uuid.uuid4().hex[:6]}@{key}.example.com"}],
+        "subscription": {
+            "id": f"sub-{tenant_id}",
+            "plan_id": "plan-standard",
+            "tier": "silo",
+            "start_date": date(2026, 1, 1),
+            "end_date": date(2027, 1, 1),
+        },
+        "idp": {"provider": "keycloak"},
+    }
+    base.update(kw)
+    return ProvisionTenantInput.model_validate(base)

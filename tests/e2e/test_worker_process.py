@@ -1,0 +1,155 @@
+"""The worker as a separate process: killed mid-Pulumi and replaced; health; SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from temporalio.testing import WorkflowEnvironment
+
+from engine.client import TenantClient
+from engine.contracts import ProvisionTenantResult
+from engine.models import Component, TenantStatus
+from engine.registry import TenantRegistry
+from engine.runner import PulumiEngine
+from stacks.local import build_local_catalog, read_journal
+from tests.conftest import PASSPHRASE, make_settings
+from tests.e2e.conftest import fast_policies, provision_input
+from tests.engine.conftest import files_under
+from tests.support.temporal import dev_server
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def worker_process(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "engine.worker"],
+            cwd=REPO,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(30)
+
+
+def _worker_env(tmp: Path, address: str, queue: str, health: str = "") -> dict[str, str]:
+    return {
+        "TENANT_TEMPORAL__ADDRESS": address,
+        "TENANT_TEMPORAL__TASK_QUEUE": queue,
+        "TENANT_PULUMI__STATE_DIR": str(tmp / "state"),
+        "TENANT_PULUMI__PASSPHRASE": PASSPHRASE,
+        "TENANT_PULUMI__CATALOG": "stacks.local:local_catalog",
+        "TENANT_REGISTRY__DATABASE_URL": f"sqlite:///{tmp / 'registry.db'}",
+        "TENANT_WORKER__HEALTH_LISTEN": health,
+        "TENANT_WORKER__GRACEFUL_SHUTDOWN": "20",
+    }
+
+
+async def test_worker_killed_mid_pulumi_is_replaced_and_the_tenant_converges(
+    tmp_path: Path, temporal_env: WorkflowEnvironment
+) -> None:
+    address = temporal_env.client.service_client.config.target_host
+    queue = f"crash-{uuid.uuid4().hex[:8]}"
+    env = _worker_env(tmp_path, address, queue)
+    settings = make_settings(tmp_path / "state")
+    settings.temporal.task_queue = queue
+    fast_policies(settings)
+    settings.worker.infra.heartbeat = timedelta(seconds=3)
+    settings.worker.infra.maximum_attempts = 3
+    client = TenantClient(temporal_env.client, settings)
+    resources = tmp_path / "state" / "local-resources"
+    tid = f"t-{uuid.uuid4().hex[:8]}"
+    count = 8
+    request = provision_input(
+        tid, "umbrella", idp=None, parameters={"infra_resources": str(count), "infra_delay": "3"}
+    )
+
+    with worker_process(env, tmp_path / "worker1.log") as first:
+        await client.provision(request)
+        deadline = time.monotonic() + 120
+        while not [e for e in read_journal(resources) if "/infra/" in e["path"]]:
+            assert first.poll() is None, (tmp_path / "worker1.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "infra never started"
+            await asyncio.sleep(0.1)
+        os.killpg(first.pid, signal.SIGKILL)  # the worker, its Pulumi CLI and plugins
+        first.wait(30)
+    made_before_kill = {e["path"] for e in read_journal(resources) if e["op"] == "create"}
+    assert len(made_before_kill) < count + 1
+
+    with worker_process(env, tmp_path / "worker2.log"):
+        result = await asyncio.wait_for(client.result("provision", tid), 240)
+
+    assert isinstance(result, ProvisionTenantResult) and result.success, (
+        result,
+        (tmp_path / "worker2.log").read_text()[-3000:],
+    )
+    # Exactly the desired resources exist: none leaked, none made twice.
+    expected = [f"umbrella/infra/{i}.json" for i in range(count)] + ["umbrella/app/0.json"]
+    assert files_under(resources, "umbrella") == sorted(expected)
+    engine = PulumiEngine(settings, build_local_catalog(resources))
+    assert len(engine.outputs("umbrella", Component.INFRA)["resources"]) == count
+    with TenantRegistry(env["TENANT_REGISTRY__DATABASE_URL"]) as registry:
+        assert registry.get(tid).status is TenantStatus.ACTIVE
+        assert len(registry.resources(tid)) == count + 1
+    log = (tmp_path / "worker2.log").read_text()
+    assert "clearing stale lock" in log or "interrupted operation" in log
+
+
+def _health(port: int) -> int:
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        response = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
+        return int(response.status)
+
+
+async def test_health_follows_temporal_and_sigterm_stops_cleanly(tmp_path: Path) -> None:
+    serving = health_pb2.HealthCheckResponse.SERVING
+    port = _free_port()
+    async with dev_server() as env:
+        address = env.client.service_client.config.target_host
+        worker_env = _worker_env(tmp_path, address, "health", health=f"127.0.0.1:{port}")
+        with worker_process(worker_env, tmp_path / "worker.log") as proc:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if _health(port) == serving:
+                        break
+                except grpc.RpcError:
+                    pass
+                assert proc.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+                assert time.monotonic() < deadline, "worker never reported SERVING"
+                await asyncio.sleep(0.2)
+            # Temporal goes away: the worker must stop claiming to serve.
+            await env.shutdown()
+            deadline = time.monotonic() + 30
+            while _health(port) == serving:
+                assert time.monotonic() < deadline, "still SERVING without Temporal"
+                await asyncio.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(60) == 0, (tmp_path / "worker.log").read_text()[-3000:]
