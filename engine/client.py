@@ -23,7 +23,12 @@ from temporalio.client import (
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import (
+    ApplicationError,
+    CancelledError,
+    FailureError,
+    WorkflowAlreadyStartedError,
+)
 
 from .contracts import (
     ActivityPolicies,
@@ -210,19 +215,26 @@ class TenantClient:
 
 def _failure_result(kind: WorkflowKind, tenant_id: str, exc: WorkflowFailureError) -> BaseModel:
     result_type = _RESULT_TYPES[kind]
-    cause = exc.cause
+    cause: BaseException | None = exc.cause
+    # The workflows put their typed result in the ApplicationError's details.
     if isinstance(cause, ApplicationError) and cause.details:
         detail = cause.details[0]
         if isinstance(detail, result_type):
             return detail
         if isinstance(detail, dict):
             return result_type.model_validate(detail)
-    message = getattr(cause, "message", None) or str(cause or exc)
-    error_type = (
-        "CancelledError"
-        if "cancel" in type(cause).__name__.lower()
-        else (getattr(cause, "type", None) or type(cause).__name__)
-    )
+    # Otherwise report the root cause, not "Activity task failed".
+    while isinstance(cause, FailureError) and not isinstance(cause, ApplicationError):
+        if cause.cause is None:
+            break
+        cause = cause.cause
+    if isinstance(cause, CancelledError):
+        message, error_type = "cancelled", "CancelledError"
+    elif isinstance(cause, ApplicationError):
+        message, error_type = cause.message, cause.type or "ApplicationError"
+    else:
+        message = getattr(cause, "message", None) or str(cause or exc)
+        error_type = type(cause).__name__
     base: dict[str, Any] = {
         "success": False,
         "tenant_id": tenant_id,

@@ -64,6 +64,9 @@ class ActivityPolicy(BaseModel):
 # overrides one value and the group's other defaults stay.
 class IdpPolicy(ActivityPolicy):
     start_to_close: Duration = timedelta(minutes=5)
+    # Not in the seed: the IdP step is a Pulumi run that heartbeats every second, so a
+    # lost worker is noticed after a minute instead of the 5-minute timeout.
+    heartbeat: Duration | None = timedelta(minutes=1)
     initial_interval: Duration = timedelta(seconds=10)
 
 

@@ -36,16 +36,33 @@ class DeployTenantWorkflow(TenantWorkflowBase):
     async def run(self, input: DeployTenantInput) -> DeployTenantResult:
         self._begin(input.tenant_id, input.policies)
         self._step(Step.INITIALIZING, 5)
-        spec: TenantSpec = await self._activity(
-            Activity.LOAD_TENANT, input.tenant_id, self._policies.status, TenantSpec
-        )
+        try:
+            spec: TenantSpec = await self._activity(
+                Activity.LOAD_TENANT, input.tenant_id, self._policies.status, TenantSpec
+            )
+            infra: dict[str, Any] = await self._activity(
+                Activity.STACK_OUTPUTS,
+                StackActivityInput(spec=spec, component=Component.INFRA),
+                self._policies.status,
+                dict,
+            )
+        except ActivityError as exc:
+            # Nothing changed yet; say why instead of failing with a bare ActivityError.
+            message, error_type = describe(exc)
+            self._step(Step.FAILED, 100, details=message, done=True)
+            raise ApplicationError(
+                f"deploying {input.app_version} to {input.tenant_id} failed: {message}",
+                DeployTenantResult(
+                    success=False,
+                    tenant_id=input.tenant_id,
+                    app_version=input.app_version,
+                    error=message,
+                    error_type=error_type,
+                ),
+                type=error_type,
+                non_retryable=True,
+            ) from None
         previous = spec.app_version
-        infra: dict[str, Any] = await self._activity(
-            Activity.STACK_OUTPUTS,
-            StackActivityInput(spec=spec, component=Component.INFRA),
-            self._policies.status,
-            dict,
-        )
         spec = spec.model_copy(update={"inputs": infra})
 
         self._step(Step.DEPLOYING_APP, 20, component=Component.APP)
@@ -54,6 +71,20 @@ class DeployTenantWorkflow(TenantWorkflowBase):
                 Activity.STACK_UP,
                 spec.model_copy(update={"app_version": input.app_version}),
                 Component.APP,
+            )
+            # The registry must name the version that runs: if it cannot, go back.
+            self._step(Step.CREATING_RESOURCES, 80)
+            await self._activity(
+                Activity.RECORD_RESOURCES,
+                RecordResourcesInput(
+                    tenant_id=input.tenant_id, component=Component.APP, resources=result.resources
+                ),
+                self._policies.status,
+            )
+            await self._activity(
+                Activity.SET_APP_VERSION,
+                SetAppVersionInput(tenant_id=input.tenant_id, app_version=input.app_version),
+                self._policies.status,
             )
         except BaseException as error:
             message, error_type = describe(error)
@@ -84,19 +115,6 @@ class DeployTenantWorkflow(TenantWorkflowBase):
                 non_retryable=True,
             ) from None
 
-        self._step(Step.CREATING_RESOURCES, 80)
-        await self._activity(
-            Activity.RECORD_RESOURCES,
-            RecordResourcesInput(
-                tenant_id=input.tenant_id, component=Component.APP, resources=result.resources
-            ),
-            self._policies.status,
-        )
-        await self._activity(
-            Activity.SET_APP_VERSION,
-            SetAppVersionInput(tenant_id=input.tenant_id, app_version=input.app_version),
-            self._policies.status,
-        )
         self._step(Step.COMPLETED, 100, done=True)
         url = result.outputs.get("app_url")
         return DeployTenantResult(

@@ -40,15 +40,44 @@ class DeprovisionTenantWorkflow(TenantWorkflowBase):
     @workflow.run
     async def run(self, input: DeprovisionTenantInput) -> DeprovisionTenantResult:
         self._begin(input.tenant_id, input.policies)
+        destroyed: list[Component] = []
+        retained: list[str] = []
+        failures: list[StepFailure] = []
+        try:
+            return await self._deprovision(input, destroyed, retained, failures)
+        except ActivityError as exc:
+            # Loading the tenant, a status or the notice failed: report it with what was
+            # destroyed so far (a bare ActivityError would say neither what nor why).
+            message, error_type = describe(exc)
+            self._step(Step.FAILED, 100, details=message, done=True)
+            raise ApplicationError(
+                f"deprovisioning {input.tenant_id} failed: {message}",
+                DeprovisionTenantResult(
+                    success=False,
+                    tenant_id=input.tenant_id,
+                    destroyed=destroyed,
+                    retained=retained,
+                    error=message,
+                    error_type=error_type,
+                    failures=failures,
+                ),
+                type=error_type,
+                non_retryable=True,
+            ) from None
+
+    async def _deprovision(
+        self,
+        input: DeprovisionTenantInput,
+        destroyed: list[Component],
+        retained: list[str],
+        failures: list[StepFailure],
+    ) -> DeprovisionTenantResult:
         self._step(Step.UPDATING_STATUS, 5)
         spec: TenantSpec = await self._activity(
             Activity.LOAD_TENANT, input.tenant_id, self._policies.status, TenantSpec
         )
         await self._set_status(TenantStatus.DEPROVISIONING, "deprovisioning started")
 
-        destroyed: list[Component] = []
-        retained: list[str] = []
-        failures: list[StepFailure] = []
         for component in (Component.APP, Component.INFRA, Component.IDP):
             step, percent = _STEPS[component]
             self._step(step, percent, component=component)

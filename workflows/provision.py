@@ -40,8 +40,10 @@ class ProvisionTenantWorkflow(TenantWorkflowBase):
     stack, resource records, status ACTIVE, welcome notice. On failure or cancellation the
     stacks whose ``up`` started are destroyed in reverse order (a failed ``up`` may have
     created part of its resources), the status becomes PROVISIONFAILED and the contacts
-    get a failure notice; the workflow then fails (or ends cancelled) with the result in
-    the error's details. A dry run previews every component and changes nothing.
+    get a failure notice; the workflow then fails with the result in the error's details
+    (a cancellation too, with type CancelledError), so the Temporal UI shows it failed and
+    the caller still gets the typed result. A dry run previews every component and
+    changes nothing.
     """
 
     @workflow.run
@@ -89,6 +91,13 @@ class ProvisionTenantWorkflow(TenantWorkflowBase):
 
             self._step(Step.ACTIVATING, 90)
             await self._set_status(TenantStatus.ACTIVE, "provisioned")
+
+            # Inside the saga, as in the seed plan: a tenant whose admin never learns the
+            # URL is not provisioned (the registry allows ACTIVE -> PROVISIONFAILED for it).
+            app = outputs[Component.APP].outputs
+            self._step(Step.NOTIFYING, 95)
+            app_url = app.get("app_url") if isinstance(app.get("app_url"), str) else None
+            await self._notify("welcome", app_url=app_url)
         except BaseException as error:  # compensation must run on cancellation too
             failed = await self._compensate(input, attempted, error)
             if isinstance(error, asyncio.CancelledError):
@@ -100,10 +109,6 @@ class ProvisionTenantWorkflow(TenantWorkflowBase):
                 non_retryable=True,
             ) from None
 
-        app = outputs[Component.APP].outputs
-        self._step(Step.NOTIFYING, 95)
-        app_url = app.get("app_url") if isinstance(app.get("app_url"), str) else None
-        await self._notify("welcome", app_url=app_url)
         self._step(Step.COMPLETED, 100, done=True)
         idp = outputs.get(Component.IDP)
         return ProvisionTenantResult(
@@ -116,11 +121,29 @@ class ProvisionTenantWorkflow(TenantWorkflowBase):
 
     async def _preview(self, input: ProvisionTenantInput) -> ProvisionTenantResult:
         spec = input.spec()
-        plan = []
+        plan: list[ComponentPlan] = []
         components = ([Component.IDP] if input.idp else []) + [Component.INFRA, Component.APP]
         for index, component in enumerate(components):
             self._step(Step.PREVIEWING, int(100 * index / len(components)), component=component)
-            result = await self._stack(Activity.STACK_PREVIEW, spec, component)
+            try:
+                result = await self._stack(Activity.STACK_PREVIEW, spec, component)
+            except ActivityError as exc:
+                # What a dry run is for: say which program fails and why.
+                message, error_type = describe(exc)
+                self._step(Step.FAILED, 100, details=message, done=True)
+                raise ApplicationError(
+                    f"preview of {input.tenant_id} {component.value} failed: {message}",
+                    ProvisionTenantResult(
+                        success=False,
+                        tenant_id=input.tenant_id,
+                        dry_run=True,
+                        error=message,
+                        error_type=error_type,
+                        plan=plan,
+                    ),
+                    type=error_type,
+                    non_retryable=True,
+                ) from None
             plan.append(
                 ComponentPlan(component=component, changes=result.changes, planned=result.planned)
             )

@@ -74,5 +74,9 @@ def test_failed_resources_are_counted(engine: PulumiEngine) -> None:
     spec = make_spec("acme", parameters={"infra_resources": "3", "fail": "infra:create"})
     with pytest.raises(ProviderError):
         engine.up(spec, Component.INFRA, on_progress=seen.append)
-    assert seen[-1].failed == 3
-    assert seen[-1].done == 0
+    # Pulumi stops starting new steps after the first failure, so how many of the three
+    # began varies; every one that began is counted as failed, none as done.
+    final = seen[-1]
+    assert final.failed >= 1
+    assert final.failed == final.planned
+    assert final.done == 0

@@ -1,0 +1,428 @@
+"""ProvisionTenant: happy paths, failure at every step, retries, duplicates, dry run."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowExecutionStatus
+
+from engine.client import TenantClient
+from engine.contracts import (
+    ActivityPolicies,
+    ComponentPlan,
+    ProvisionTenantResult,
+    RecordResourcesInput,
+    StackActivityInput,
+    Step,
+    StepFailure,
+)
+from engine.models import Component, IdpProvider, TenantStatus, Tier
+from engine.search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
+from engine.settings import Settings
+from workflows._support import PERMANENT_ERRORS
+
+from .conftest import ATTEMPTS, Harness, eventually, provision_input, stack_outputs
+
+PRE = ["register_tenant", "set_tenant_status:PROVISIONING"]
+UPS = ["stack_up:idp", "stack_up:infra", "stack_up:app"]
+RECORDS = ["record_resources:idp", "record_resources:infra", "record_resources:app"]
+DONE = ["set_tenant_status:ACTIVE", "send_notification:welcome"]
+HAPPY = PRE + UPS + RECORDS + DONE
+FAILED = ["set_tenant_status:PROVISIONFAILED", "send_notification:provisioning_failed"]
+DESTROY_ALL = ["stack_destroy:app", "stack_destroy:infra", "stack_destroy:idp"]
+
+
+async def provision_result(h: Harness, **changes: Any) -> ProvisionTenantResult:
+    started = await h.client.provision(provision_input(h.tenant_id, **changes))
+    assert not started.already_running
+    result = await h.client.result("provision", h.tenant_id)
+    assert isinstance(result, ProvisionTenantResult)
+    return result
+
+
+async def search_attribute(h: Harness, key: Any, expected: str) -> None:
+    """The workflow is found by TenantId and shows ``key = expected`` (visibility lags)."""
+
+    async def check() -> bool | None:
+        async for execution in h.temporal.list_workflows(f'TenantId = "{h.tenant_id}"'):
+            if execution.typed_search_attributes.get(key) == expected:
+                return True
+        return None
+
+    await eventually(check)
+
+
+# -- policies ------------------------------------------------------------------------------
+
+
+def test_default_policies_are_the_seed_plans() -> None:
+    policies = ActivityPolicies.from_settings(Settings(_env_file=None).worker)
+    assert policies == ActivityPolicies()
+    expected = {
+        # The seed has no IdP heartbeat; ours is a Pulumi run, so it gets one (1 min).
+        "idp": (timedelta(minutes=5), timedelta(minutes=1), 3),
+        "infra": (timedelta(minutes=30), timedelta(minutes=2), 3),
+        "deploy": (timedelta(minutes=15), timedelta(minutes=1), 5),
+        "status": (timedelta(seconds=30), None, 5),
+        "notification": (timedelta(seconds=30), None, 3),
+    }
+    for group, (start_to_close, heartbeat, attempts) in expected.items():
+        policy = getattr(policies, group)
+        assert (policy.start_to_close, policy.heartbeat, policy.maximum_attempts) == (
+            start_to_close,
+            heartbeat,
+            attempts,
+        ), group
+    assert policies.for_component(Component.IDP) is policies.idp
+    assert policies.for_component(Component.INFRA) is policies.infra
+    assert policies.for_component(Component.APP) is policies.deploy
+
+
+async def scheduled_options(h: Harness) -> list[tuple[str, tuple[Any, ...]]]:
+    """(call key, (start_to_close, heartbeat, attempts, initial interval, permanent errors))."""
+    history = await h.client.handle("provision", h.tenant_id).fetch_history()
+    options = []
+    for event in history.events:
+        if not event.HasField("activity_task_scheduled_event_attributes"):
+            continue
+        attrs = event.activity_task_scheduled_event_attributes
+        heartbeat = attrs.heartbeat_timeout.ToTimedelta() or None
+        options.append(
+            (
+                attrs.start_to_close_timeout.ToTimedelta(),
+                heartbeat,
+                attrs.retry_policy.maximum_attempts,
+                attrs.retry_policy.initial_interval.ToTimedelta(),
+                sorted(attrs.retry_policy.non_retryable_error_types),
+            )
+        )
+    # No retries on a happy path: one scheduled event per recorded call, in order.
+    assert len(options) == len(h.fakes.calls)
+    return list(zip(h.fakes.calls, options, strict=True))
+
+
+async def test_activities_are_scheduled_with_the_seed_policies(harness: Harness) -> None:
+    h = harness
+    # The seed's values (no shortened retries); a happy path never waits for them.
+    seed = Settings(_env_file=None)
+    seed.temporal.task_queue = h.settings.temporal.task_queue
+    h.client = TenantClient(h.temporal, seed)
+    assert (await provision_result(h)).success
+
+    s30, s = timedelta(seconds=30), timedelta(seconds=1)
+    status = (s30, None, 5, s)
+    expected = {
+        "register_tenant": status,
+        "set_tenant_status:PROVISIONING": status,
+        "stack_up:idp": (timedelta(minutes=5), timedelta(minutes=1), 3, 10 * s),
+        "stack_up:infra": (timedelta(minutes=30), timedelta(minutes=2), 3, 30 * s),
+        "stack_up:app": (timedelta(minutes=15), timedelta(minutes=1), 5, 15 * s),
+        "record_resources:idp": status,
+        "record_resources:infra": status,
+        "record_resources:app": status,
+        "set_tenant_status:ACTIVE": status,
+        "send_notification:welcome": (s30, None, 3, s),
+    }
+    scheduled = await scheduled_options(h)
+    assert [key for key, _ in scheduled] == HAPPY
+    for key, options in scheduled:
+        assert options[:4] == expected[key], key
+        assert options[4] == sorted(PERMANENT_ERRORS), key
+
+
+async def test_policies_come_from_the_settings(harness: Harness) -> None:
+    h = harness
+    custom = Settings(_env_file=None)
+    custom.temporal.task_queue = h.settings.temporal.task_queue
+    custom.worker.infra.maximum_attempts = 7
+    custom.worker.infra.start_to_close = timedelta(minutes=9)
+    custom.worker.infra.heartbeat = timedelta(seconds=20)
+    custom.worker.status.maximum_attempts = 2
+    custom.worker.notification.start_to_close = timedelta(seconds=5)
+    h.client = TenantClient(h.temporal, custom)
+    assert (await provision_result(h, idp=None)).success
+
+    scheduled = dict(await scheduled_options(h))
+    assert scheduled["stack_up:infra"][:3] == (timedelta(minutes=9), timedelta(seconds=20), 7)
+    assert scheduled["set_tenant_status:ACTIVE"][2] == 2
+    assert scheduled["send_notification:welcome"][0] == timedelta(seconds=5)
+    # Untouched groups keep the seed's values.
+    assert scheduled["stack_up:app"][:3] == (timedelta(minutes=15), timedelta(minutes=1), 5)
+
+
+# -- happy paths ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tier", list(Tier))
+@pytest.mark.parametrize("idp", [IdpProvider.AUTH0, IdpProvider.KEYCLOAK, None])
+async def test_provisions_every_tier_with_and_without_idp(
+    harness: Harness, tier: Tier, idp: IdpProvider | None
+) -> None:
+    h = harness
+    result = await provision_result(h, tier=tier, idp=idp)
+
+    with_idp = idp is not None
+    components = [c for c in Component if with_idp or c is not Component.IDP]
+    assert h.fakes.calls == [
+        *PRE,
+        *(f"stack_up:{c.value}" for c in components),
+        *(f"record_resources:{c.value}" for c in components),
+        *DONE,
+    ]
+    assert result.success and result.error is None and not result.compensated
+    assert result.app_url == "https://acme.app.example.com/"
+    assert result.idp_organization_id == ("org-acme" if with_idp else None)
+    assert [r["component"] for r in result.resources] == [c.value for c in components]
+
+    # Each program got the tenant's spec; the app got the infra stack's outputs.
+    ups: dict[Component, StackActivityInput] = {
+        p.component: p for key in UPS for p in h.fakes.payloads(key)
+    }
+    assert all(p.spec.tier is tier and p.spec.tenant_id == h.tenant_id for p in ups.values())
+    assert ups[Component.APP].spec.inputs == stack_outputs(
+        ups[Component.INFRA].spec, Component.INFRA
+    )
+    assert ups[Component.INFRA].spec.inputs == {}
+    if with_idp:
+        [idp_up] = h.fakes.payloads("stack_up:idp")
+        assert idp_up.spec.idp.provider is idp
+    [register] = h.fakes.payloads("register_tenant")
+    assert register.spec.tier is tier and register.subscription_end.isoformat() == "2027-01-01"
+    records: list[RecordResourcesInput] = h.fakes.payloads("record_resources:infra")
+    assert (
+        records[0].resources
+        == stack_outputs(ups[Component.INFRA].spec, Component.INFRA)["resources"]
+    )
+    [welcome] = h.fakes.payloads("send_notification:welcome")
+    assert welcome.app_url == result.app_url and welcome.tenant_id == h.tenant_id
+    assert welcome.idempotency_key.startswith(f"provision-tenant-{h.tenant_id}/")
+
+    status = await h.client.status("provision", h.tenant_id)
+    assert (status.step, status.percent, status.done) == (Step.COMPLETED, 100, True)
+    assert status.tenant_status is TenantStatus.ACTIVE and not status.cancel_requested
+    await search_attribute(h, TENANT_TIER, tier.value)
+    await search_attribute(h, TENANT_STATUS, TenantStatus.ACTIVE.value)
+
+
+# -- failures ------------------------------------------------------------------------------
+
+# (step that fails, calls up to and including it, stacks destroyed in this order)
+FAILURE_AT_EVERY_STEP = [
+    ("register_tenant", ["register_tenant"], []),
+    ("set_tenant_status:PROVISIONING", PRE, []),
+    ("stack_up:idp", [*PRE, "stack_up:idp"], ["idp"]),
+    ("stack_up:infra", [*PRE, *UPS[:2]], ["infra", "idp"]),
+    ("stack_up:app", [*PRE, *UPS], ["app", "infra", "idp"]),
+    ("record_resources:idp", [*PRE, *UPS, *RECORDS[:1]], ["app", "infra", "idp"]),
+    ("record_resources:app", [*PRE, *UPS, *RECORDS], ["app", "infra", "idp"]),
+    ("set_tenant_status:ACTIVE", [*PRE, *UPS, *RECORDS, DONE[0]], ["app", "infra", "idp"]),
+    ("send_notification:welcome", HAPPY, ["app", "infra", "idp"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("failing", "before", "destroyed"),
+    FAILURE_AT_EVERY_STEP,
+    ids=[case[0] for case in FAILURE_AT_EVERY_STEP],
+)
+async def test_failure_at_every_step_compensates_in_reverse_order(
+    harness: Harness, failing: str, before: list[str], destroyed: list[str]
+) -> None:
+    h = harness
+    h.fakes.fail(failing, type="ProgramError", non_retryable=True)
+    result = await provision_result(h)
+
+    assert h.fakes.calls == [*before, *(f"stack_destroy:{c}" for c in destroyed), *FAILED]
+    assert h.fakes.count(failing) == 1  # non-retryable: one attempt
+    assert not result.success
+    assert result.error == f"injected failure in {failing}"
+    assert result.error_type == "ProgramError"
+    assert result.compensated == [Component(c) for c in destroyed]
+    assert result.compensation_failures == []
+    [notice] = h.fakes.payloads("send_notification:provisioning_failed")
+    assert notice.error == result.error
+    [failed] = h.fakes.payloads("set_tenant_status:PROVISIONFAILED")
+    assert failed.reason == result.error
+
+    description = await h.client.handle("provision", h.tenant_id).describe()
+    assert description.status is WorkflowExecutionStatus.FAILED
+    status = await h.client.status("provision", h.tenant_id)
+    assert (status.step, status.percent, status.done) == (Step.FAILED, 100, True)
+    assert status.tenant_status is TenantStatus.PROVISIONFAILED
+    assert status.details == result.error
+    await search_attribute(h, TENANT_STATUS, TenantStatus.PROVISIONFAILED.value)
+
+
+async def test_failure_without_idp_destroys_only_what_was_started(harness: Harness) -> None:
+    h = harness
+    h.fakes.fail("stack_up:infra")
+    result = await provision_result(h, idp=None)
+
+    assert h.fakes.calls == [*PRE, "stack_up:infra", "stack_destroy:infra", *FAILED]
+    assert result.compensated == [Component.INFRA]
+
+
+async def test_compensation_failures_are_reported_and_do_not_stop_the_rest(
+    harness: Harness,
+) -> None:
+    h = harness
+    h.fakes.fail("stack_up:app")
+    # Each of these keeps failing with a retryable error: retried by its policy, then given up.
+    for key in ("stack_destroy:infra", *FAILED):
+        h.fakes.fail(key, type="TransientError", non_retryable=False, times=None)
+    result = await provision_result(h)
+
+    assert h.fakes.calls == [
+        *PRE,
+        *UPS,
+        "stack_destroy:app",
+        *["stack_destroy:infra"] * ATTEMPTS["infra"],
+        "stack_destroy:idp",
+        *["set_tenant_status:PROVISIONFAILED"] * ATTEMPTS["status"],
+        *["send_notification:provisioning_failed"] * ATTEMPTS["notification"],
+    ]
+    assert result.error == "injected failure in stack_up:app"
+    assert result.error_type == "ProgramError"
+    assert result.compensated == [Component.APP, Component.IDP]
+    assert result.compensation_failures == [
+        StepFailure(step="destroy infra", error="injected failure in stack_destroy:infra"),
+        StepFailure(step="status", error="injected failure in set_tenant_status:PROVISIONFAILED"),
+        StepFailure(
+            step="notification",
+            error="injected failure in send_notification:provisioning_failed",
+        ),
+    ]
+
+
+# -- retries -------------------------------------------------------------------------------
+
+
+async def test_retryable_error_is_retried_then_succeeds(harness: Harness) -> None:
+    h = harness
+    h.fakes.flaky("stack_up:app", times=ATTEMPTS["deploy"] - 1)
+    h.fakes.flaky("set_tenant_status:ACTIVE", times=1)
+    result = await provision_result(h, idp=None)
+
+    assert result.success
+    assert h.fakes.count("stack_up:app") == ATTEMPTS["deploy"]
+    assert h.fakes.count("set_tenant_status:ACTIVE") == 2
+    assert not [call for call in h.fakes.calls if call.startswith("stack_destroy")]
+
+
+@pytest.mark.parametrize(
+    ("component", "group"), [("idp", "idp"), ("infra", "infra"), ("app", "deploy")]
+)
+async def test_retryable_error_gives_up_after_the_policys_attempts(
+    harness: Harness, component: str, group: str
+) -> None:
+    h = harness
+    attempts = ATTEMPTS[group]
+    h.fakes.fail(f"stack_up:{component}", type="TransientError", non_retryable=False, times=None)
+    result = await provision_result(h)
+
+    assert h.fakes.count(f"stack_up:{component}") == attempts
+    assert result.error_type == "TransientError"
+    assert result.compensated[0] is Component(component)
+
+
+@pytest.mark.parametrize("error_type", ["StackNotFoundError", "ValidationError", "ProgramError"])
+async def test_permanent_error_types_are_not_retried_even_if_marked_retryable(
+    harness: Harness, error_type: str
+) -> None:
+    h = harness
+    h.fakes.fail("stack_up:infra", type=error_type, non_retryable=False)
+    result = await provision_result(h)
+
+    assert h.fakes.count("stack_up:infra") == 1
+    assert result.error_type == error_type
+    assert result.compensated == [Component.INFRA, Component.IDP]
+
+
+async def test_stalled_stack_is_timed_out_by_its_heartbeat_and_retried(
+    harness: Harness, settings: Settings
+) -> None:
+    h = harness
+    settings.worker.infra.heartbeat = timedelta(seconds=1)
+    h.client = TenantClient(h.temporal, settings)
+    stalled = h.fakes.stall("stack_up:infra")
+    result = await provision_result(h, idp=None)
+
+    assert result.success
+    assert stalled.started.is_set()
+    assert h.fakes.count("stack_up:infra") == 2
+
+
+# -- starting ------------------------------------------------------------------------------
+
+
+async def test_duplicate_start_returns_the_running_workflow(harness: Harness) -> None:
+    h = harness
+    gate = h.fakes.block("stack_up:infra")
+    first = await h.client.provision(provision_input(h.tenant_id))
+    await gate.wait_started()
+    second = await h.client.provision(provision_input(h.tenant_id))
+
+    assert not first.already_running and second.already_running
+    assert second.workflow_id == first.workflow_id == f"provision-tenant-{h.tenant_id}"
+    assert second.run_id == first.run_id
+    gate.release()
+    result = await h.client.result("provision", h.tenant_id)
+    assert isinstance(result, ProvisionTenantResult) and result.success
+    assert h.fakes.calls == HAPPY  # one set of calls, not two
+
+
+@pytest.mark.parametrize("idp", [IdpProvider.KEYCLOAK, None])
+async def test_dry_run_only_previews(harness: Harness, idp: IdpProvider | None) -> None:
+    h = harness
+    started = await h.client.provision(provision_input(h.tenant_id, idp=idp, dry_run=True))
+    assert started.workflow_id == f"preview-tenant-{h.tenant_id}"
+    result = await h.client.result("preview", h.tenant_id)
+
+    components = [c for c in Component if idp or c is not Component.IDP]
+    assert h.fakes.calls == [f"stack_preview:{c.value}" for c in components]
+    assert isinstance(result, ProvisionTenantResult)
+    assert result.success and result.dry_run
+    assert not result.resources and result.app_url is None
+    assert [p.component for p in result.plan] == components
+    plan: ComponentPlan = result.plan[0]
+    assert plan.changes == {"create": 2}
+    assert [c.name for c in plan.planned] == ["first", "second"]
+    previews: list[StackActivityInput] = h.fakes.payloads("stack_preview:infra")
+    assert previews[0].spec.tenant_id == h.tenant_id
+
+    # Nothing changed: no status set on the tenant or on the workflow.
+    status = await h.client.status("preview", h.tenant_id)
+    assert (status.step, status.done, status.tenant_status) == (Step.COMPLETED, True, None)
+    description = await h.client.handle("preview", h.tenant_id).describe()
+    assert description.typed_search_attributes.get(TENANT_ID) == h.tenant_id
+    assert description.typed_search_attributes.get(TENANT_STATUS) is None
+
+
+async def test_dry_run_failure_says_which_program_fails(harness: Harness) -> None:
+    h = harness
+    h.fakes.fail("stack_preview:infra", message="bucket name too long")
+    await h.client.provision(provision_input(h.tenant_id, dry_run=True))
+    result = await h.client.result("preview", h.tenant_id)
+
+    assert h.fakes.calls == ["stack_preview:idp", "stack_preview:infra"]
+    assert isinstance(result, ProvisionTenantResult)
+    assert not result.success and result.dry_run
+    assert (result.error, result.error_type) == ("bucket name too long", "ProgramError")
+    assert [p.component for p in result.plan] == [Component.IDP]
+    assert not result.compensated  # a dry run creates nothing, so destroys nothing
+
+
+async def test_provisioning_again_after_a_failure_starts_a_new_run(harness: Harness) -> None:
+    h = harness
+    h.fakes.fail("stack_up:app")
+    first = await provision_result(h)
+    assert not first.success
+
+    # Same workflow id (one per tenant): allowed once the failed run has ended.
+    again = await h.client.provision(provision_input(h.tenant_id))
+    assert not again.already_running
+    second = await h.client.result("provision", h.tenant_id)
+    assert isinstance(second, ProvisionTenantResult) and second.success
+    assert h.fakes.count("register_tenant") == 2
