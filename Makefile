@@ -28,3 +28,4 @@ check: lint typecheck test
 
 bench:
 	$(PY) -m bench.engine_up
+	$(PY) -m bench.provision_e2e

@@ -78,6 +78,7 @@ class StackActivities:
             outputs=res.outputs,
             secret_outputs=res.secret_outputs,
             duration_s=res.duration_s,
+            pulumi_s=res.pulumi_s,
         )
 
     @activity.defn(name=Activity.STACK_PREVIEW)
@@ -93,6 +94,7 @@ class StackActivities:
             changes=res.changes,
             planned=res.planned,
             duration_s=res.duration_s,
+            pulumi_s=res.pulumi_s,
         )
 
     @activity.defn(name=Activity.STACK_DESTROY)
@@ -112,6 +114,7 @@ class StackActivities:
             changes=res.changes,
             existed=res.existed,
             duration_s=res.duration_s,
+            pulumi_s=res.pulumi_s,
         )
 
     @activity.defn(name=Activity.STACK_OUTPUTS)

@@ -306,6 +306,7 @@ class StackActivityResult(_Payload):
     planned: list[ResourceChange] = Field(default_factory=list)
     existed: bool = True
     duration_s: float = 0.0
+    pulumi_s: float = 0.0
 
     @property
     def resources(self) -> list[dict[str, Any]]:

@@ -67,7 +67,10 @@ class OperationResult(_Result):
     operation: str
     # Pulumi's count of steps by kind (create, update, delete, same, ...).
     changes: dict[str, int] = Field(default_factory=dict)
+    # Whole operation, and the part spent in the Pulumi command itself (the rest is the
+    # engine's own work: opening the stack, recovery checks).
     duration_s: float = 0.0
+    pulumi_s: float = 0.0
     recovered: RecoveryReport | None = None
 
 

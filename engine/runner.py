@@ -323,7 +323,9 @@ class PulumiEngine:
                         stack, created = self._open(name, program, token, create)
                         if mutating and not created:
                             recovered = _merge(recovered, self._recover_pending(stack, name))
+                        body_started = time.monotonic()
                         result = body(stack, tracker)
+                        pulumi_s = time.monotonic() - body_started
                         break
                     except auto.ConcurrentUpdateError as exc:
                         cleared = self._clear_stale_locks(stack, name, str(exc))
@@ -346,7 +348,10 @@ class PulumiEngine:
                 log.log(level, "%s %s failed: %s", operation, name, error.message)
                 raise error from exc
             tracker.finish()
-        update: dict[str, Any] = {"duration_s": round(time.monotonic() - started, 3)}
+        update: dict[str, Any] = {
+            "duration_s": round(time.monotonic() - started, 3),
+            "pulumi_s": round(pulumi_s, 3),
+        }
         if recovered is not None:
             update["recovered"] = recovered
         if hasattr(result, "model_copy"):

@@ -8,7 +8,9 @@ Environment (read once, when the first test needs it):
 
 ``AWS_ENDPOINT_URL``             LocalStack, e.g. ``http://localhost:4566``
 ``AWS_DEFAULT_REGION``           default ``us-east-1``
-``KEYCLOAK_URL``                 Keycloak, e.g. ``http://localhost:8080`` (admin realm ``master``)
+``KEYCLOAK_URL``                 Keycloak, e.g. ``http://localhost:8080`` (admin realm ``master``);
+                                 unset: the Keycloak distribution from Maven Central is
+                                 fetched (``tools/keycloak/fetch.sh``) and started locally
 ``KEYCLOAK_ADMIN`` / ``KEYCLOAK_ADMIN_PASSWORD``   default ``admin`` / ``admin``
 ``PULUMI_HOME``                  where plugins are installed, default ``~/.pulumi``
 ``INTEGRATION_REQUIRED=1``       fail instead of skipping (CI, where everything must be there)
@@ -17,8 +19,9 @@ Environment (read once, when the first test needs it):
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,9 @@ import pytest
 from pydantic import SecretStr
 
 from engine.settings import AwsSettings, KeycloakSettings, PulumiSettings, Settings
+from tests.support.keycloak import running_keycloak
+
+REPO = Path(__file__).resolve().parents[2]
 
 PASSPHRASE = "integration-passphrase-not-secret"
 
@@ -78,12 +84,31 @@ def localstack(environment: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="session")
-def keycloak_url(environment: dict[str, str]) -> str:
+def keycloak_url(
+    environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     _require(environment, plugin_missing("pulumi_keycloak", "keycloak"), cli_missing())
     url = environment.get("KEYCLOAK_URL")
-    _require(environment, None if url else "no Keycloak endpoint: set KEYCLOAK_URL")
-    assert url is not None
-    return url
+    if url:
+        yield url
+        return
+    # No server given: run the distribution from Maven Central with the machine's JDK.
+    fetch = REPO / "tools" / "keycloak" / "fetch.sh"
+    install = subprocess.run(
+        [str(fetch), str(REPO / ".tools" / "keycloak")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    admin = environment.get("KEYCLOAK_ADMIN", "admin")
+    password = environment.get("KEYCLOAK_ADMIN_PASSWORD", "admin")
+    with running_keycloak(
+        Path(install),
+        tmp_path_factory.mktemp("keycloak"),
+        admin_username=admin,
+        admin_password=password,
+    ) as server:
+        yield server.base_url
 
 
 @pytest.fixture(scope="session")
