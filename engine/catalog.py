@@ -1,7 +1,7 @@
 """The program catalog: which Pulumi program builds a (component, tier) of a tenant.
 
 A program factory is a closure over a typed spec, ``def build(spec: TenantSpec) -> PulumiFn``.
-The default catalog (``stacks.catalog:default_catalog``) holds the real AWS/IdP programs;
+The default catalog (``stacks.catalog:build_catalog``) holds the real AWS/IdP programs;
 tests and users register their own, and ``Settings.pulumi.catalog`` names the one to run.
 """
 
