@@ -147,3 +147,30 @@ async def test_deploy_rolls_forward_and_back(stack: Stack) -> None:
     assert "injected failure: update of hooli/app/0.json" in (back.error or "")
     assert json.loads(app_file.read_text())["version"] == "2.0.0"
     assert stack.registry.get(tid).app_version == "2.0.0"
+
+
+async def test_cancel_during_a_pulumi_step_stops_it_and_removes_everything(
+    stack: Stack,
+) -> None:
+    tid = f"t-{uuid.uuid4().hex[:8]}"
+    request = provision_input(
+        tid, "soylent", idp=None, parameters={"infra_resources": "4", "infra_delay": "2"}
+    )
+    await stack.client.provision(request)
+
+    # Wait until Pulumi is really creating infra resources, then cancel.
+    seen_progress = None
+    async for status in stack.client.watch("provision", tid):
+        if status.pulumi is not None and status.pulumi.stack == "soylent-infra":
+            seen_progress = status.pulumi
+            break
+    assert seen_progress is not None and seen_progress.operation == "up"
+    await stack.client.cancel("provision", tid)
+    result = await stack.client.result("provision", tid)
+
+    assert isinstance(result, ProvisionTenantResult) and not result.success
+    assert result.error_type == "CancelledError"
+    assert result.compensated == ["infra"]
+    assert files_under(stack.resources) == []
+    assert stack.engine.list_stacks("soylent") == []
+    assert stack.registry.get(tid).status is TenantStatus.PROVISIONFAILED

@@ -153,3 +153,41 @@ async def test_health_follows_temporal_and_sigterm_stops_cleanly(tmp_path: Path)
                 await asyncio.sleep(0.5)
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(60) == 0, (tmp_path / "worker.log").read_text()[-3000:]
+
+
+async def test_sigterm_lets_the_running_pulumi_activity_finish_then_exits(
+    tmp_path: Path, temporal_env: WorkflowEnvironment
+) -> None:
+    address = temporal_env.client.service_client.config.target_host
+    queue = f"term-{uuid.uuid4().hex[:8]}"
+    env = _worker_env(tmp_path, address, queue)
+    settings = make_settings(tmp_path / "state")
+    settings.temporal.task_queue = queue
+    fast_policies(settings)
+    client = TenantClient(temporal_env.client, settings)
+    resources = tmp_path / "state" / "local-resources"
+    tid = f"t-{uuid.uuid4().hex[:8]}"
+    request = provision_input(
+        tid, "stark", idp=None, parameters={"infra_resources": "3", "infra_delay": "3"}
+    )
+
+    with worker_process(env, tmp_path / "worker1.log") as first:
+        await client.provision(request)
+        deadline = time.monotonic() + 120
+        while not [e for e in read_journal(resources) if "/infra/" in e["path"]]:
+            assert first.poll() is None, (tmp_path / "worker1.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "infra never started"
+            await asyncio.sleep(0.1)
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(60) == 0, (tmp_path / "worker1.log").read_text()[-3000:]
+    # The in-flight `up` finished inside the grace period: its resources are complete
+    # and the stack is not locked (no recovery needed by the next worker).
+    assert files_under(resources, "stark") == [f"stark/infra/{i}.json" for i in range(3)]
+
+    with worker_process(env, tmp_path / "worker2.log"):
+        result = await asyncio.wait_for(client.result("provision", tid), 120)
+
+    assert isinstance(result, ProvisionTenantResult) and result.success, result
+    assert "clearing stale lock" not in (tmp_path / "worker2.log").read_text()
+    creates = [e["path"] for e in read_journal(resources) if e["op"] == "create"]
+    assert len(creates) == len(set(creates)) == 4
