@@ -21,7 +21,7 @@ from engine.command import CancelToken
 from engine.contracts import Activity, StackActivityInput, StackActivityResult
 from engine.errors import EngineError
 from engine.progress import ProgressCallback
-from engine.results import Progress
+from engine.results import OperationResult, Progress
 from engine.runner import PulumiEngine
 
 from ._errors import to_application_error
@@ -32,6 +32,17 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Operation = Callable[[CancelToken, ProgressCallback], T]
+
+
+def _result(res: OperationResult, **extra: Any) -> StackActivityResult:
+    return StackActivityResult(
+        stack=res.stack,
+        operation=res.operation,
+        changes=res.changes,
+        duration_s=res.duration_s,
+        pulumi_s=res.pulumi_s,
+        **extra,
+    )
 
 
 class _Latest:
@@ -71,15 +82,7 @@ class StackActivities:
                 input.spec, input.component, on_progress=progress, cancel=token
             )
         )
-        return StackActivityResult(
-            stack=res.stack,
-            operation=res.operation,
-            changes=res.changes,
-            outputs=res.outputs,
-            secret_outputs=res.secret_outputs,
-            duration_s=res.duration_s,
-            pulumi_s=res.pulumi_s,
-        )
+        return _result(res, outputs=res.outputs, secret_outputs=res.secret_outputs)
 
     @activity.defn(name=Activity.STACK_PREVIEW)
     async def stack_preview(self, input: StackActivityInput) -> StackActivityResult:
@@ -88,14 +91,7 @@ class StackActivities:
                 input.spec, input.component, on_progress=progress, cancel=token
             )
         )
-        return StackActivityResult(
-            stack=res.stack,
-            operation=res.operation,
-            changes=res.changes,
-            planned=res.planned,
-            duration_s=res.duration_s,
-            pulumi_s=res.pulumi_s,
-        )
+        return _result(res, planned=res.planned)
 
     @activity.defn(name=Activity.STACK_DESTROY)
     async def stack_destroy(self, input: StackActivityInput) -> StackActivityResult:
@@ -108,14 +104,7 @@ class StackActivities:
                 cancel=token,
             )
         )
-        return StackActivityResult(
-            stack=res.stack,
-            operation=res.operation,
-            changes=res.changes,
-            existed=res.existed,
-            duration_s=res.duration_s,
-            pulumi_s=res.pulumi_s,
-        )
+        return _result(res, existed=res.existed)
 
     @activity.defn(name=Activity.STACK_OUTPUTS)
     async def stack_outputs(self, input: StackActivityInput) -> dict[str, Any]:

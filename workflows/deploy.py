@@ -48,20 +48,7 @@ class DeployTenantWorkflow(TenantWorkflowBase):
             )
         except ActivityError as exc:
             # Nothing changed yet; say why instead of failing with a bare ActivityError.
-            message, error_type = describe(exc)
-            self._step(Step.FAILED, 100, details=message, done=True)
-            raise ApplicationError(
-                f"deploying {input.app_version} to {input.tenant_id} failed: {message}",
-                DeployTenantResult(
-                    success=False,
-                    tenant_id=input.tenant_id,
-                    app_version=input.app_version,
-                    error=message,
-                    error_type=error_type,
-                ),
-                type=error_type,
-                non_retryable=True,
-            ) from None
+            raise self._failed(input, *describe(exc)) from None
         previous = spec.app_version
         spec = spec.model_copy(update={"inputs": infra})
 
@@ -97,23 +84,12 @@ class DeployTenantWorkflow(TenantWorkflowBase):
             except ActivityError as exc:
                 rolled_back = False
                 message += f"; rollback to {previous} failed: {describe(exc)[0]}"
-            self._step(Step.FAILED, 100, details=message, done=True)
+            failure = self._failed(
+                input, message, error_type, previous_version=previous, rolled_back=rolled_back
+            )
             if isinstance(error, asyncio.CancelledError):
                 raise
-            raise ApplicationError(
-                f"deploying {input.app_version} to {input.tenant_id} failed: {message}",
-                DeployTenantResult(
-                    success=False,
-                    tenant_id=input.tenant_id,
-                    app_version=input.app_version,
-                    previous_version=previous,
-                    rolled_back=rolled_back,
-                    error=message,
-                    error_type=error_type,
-                ),
-                type=error_type,
-                non_retryable=True,
-            ) from None
+            raise failure from None
 
         self._step(Step.COMPLETED, 100, done=True)
         url = result.outputs.get("app_url")
@@ -123,4 +99,23 @@ class DeployTenantWorkflow(TenantWorkflowBase):
             app_version=input.app_version,
             previous_version=previous,
             app_url=url if isinstance(url, str) else None,
+        )
+
+    def _failed(
+        self, input: DeployTenantInput, message: str, error_type: str, **extra: Any
+    ) -> ApplicationError:
+        """The workflow's failure, carrying the typed result for the caller."""
+        self._step(Step.FAILED, 100, details=message, done=True)
+        return ApplicationError(
+            f"deploying {input.app_version} to {input.tenant_id} failed: {message}",
+            DeployTenantResult(
+                success=False,
+                tenant_id=input.tenant_id,
+                app_version=input.app_version,
+                error=message,
+                error_type=error_type,
+                **extra,
+            ),
+            type=error_type,
+            non_retryable=True,
         )
