@@ -71,6 +71,15 @@ def _worker_env(tmp: Path, address: str, queue: str, health: str = "") -> dict[s
     }
 
 
+async def _infra_started(proc: subprocess.Popen[bytes], resources: Path, log: Path) -> None:
+    """Wait until the worker's Pulumi run has created its first infra resource."""
+    deadline = time.monotonic() + 120
+    while not [e for e in read_journal(resources) if "/infra/" in e["path"]]:
+        assert proc.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, "infra never started"
+        await asyncio.sleep(0.1)
+
+
 async def test_worker_killed_mid_pulumi_is_replaced_and_the_tenant_converges(
     tmp_path: Path, temporal_env: WorkflowEnvironment
 ) -> None:
@@ -92,11 +101,7 @@ async def test_worker_killed_mid_pulumi_is_replaced_and_the_tenant_converges(
 
     with worker_process(env, tmp_path / "worker1.log") as first:
         await client.provision(request)
-        deadline = time.monotonic() + 120
-        while not [e for e in read_journal(resources) if "/infra/" in e["path"]]:
-            assert first.poll() is None, (tmp_path / "worker1.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "infra never started"
-            await asyncio.sleep(0.1)
+        await _infra_started(first, resources, tmp_path / "worker1.log")
         os.killpg(first.pid, signal.SIGKILL)  # the worker, its Pulumi CLI and plugins
         first.wait(30)
     made_before_kill = {e["path"] for e in read_journal(resources) if e["op"] == "create"}
@@ -173,11 +178,7 @@ async def test_sigterm_lets_the_running_pulumi_activity_finish_then_exits(
 
     with worker_process(env, tmp_path / "worker1.log") as first:
         await client.provision(request)
-        deadline = time.monotonic() + 120
-        while not [e for e in read_journal(resources) if "/infra/" in e["path"]]:
-            assert first.poll() is None, (tmp_path / "worker1.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "infra never started"
-            await asyncio.sleep(0.1)
+        await _infra_started(first, resources, tmp_path / "worker1.log")
         first.send_signal(signal.SIGTERM)
         assert first.wait(60) == 0, (tmp_path / "worker1.log").read_text()[-3000:]
     # The in-flight `up` finished inside the grace period: its resources are complete
