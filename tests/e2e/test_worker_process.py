@@ -71,11 +71,15 @@ def _worker_env(tmp: Path, address: str, queue: str, health: str = "") -> dict[s
     }
 
 
+def _tail(log: Path) -> str:
+    return log.read_text()[-3000:]
+
+
 async def _infra_started(proc: subprocess.Popen[bytes], resources: Path, log: Path) -> None:
     """Wait until the worker's Pulumi run has created its first infra resource."""
     deadline = time.monotonic() + 120
     while not [e for e in read_journal(resources) if "/infra/" in e["path"]]:
-        assert proc.poll() is None, log.read_text()[-3000:]
+        assert proc.poll() is None, _tail(log)
         assert time.monotonic() < deadline, "infra never started"
         await asyncio.sleep(0.1)
 
