@@ -2,7 +2,7 @@
 
 Every operation runs one inline program from the catalog against one stack
 (``<tenant_key>-<component>``), in the calling thread; it blocks until the CLI is done.
-Call it from a worker thread (``engine.aio`` wraps it for asyncio with cancellation).
+Call it from a worker thread (``activities.stacks`` does, heartbeating and cancelling).
 
 Concurrency rule (see README): operations on different stacks run in parallel. Within one
 process, a second operation on a stack that is busy waits for the first, up to
@@ -15,40 +15,25 @@ goes ahead (see ``engine.recovery``).
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pulumi import automation as auto
 
 from .catalog import ProgramCatalog
-from .command import CancelToken, OperationCancelled
+from .command import CancelToken
 from .errors import (
     CatalogError,
-    ConcurrentUpdateError,
-    EngineError,
-    OperationCancelledError,
     StackNotFoundError,
 )
+from .executor import StackExecutor
 from .failures import classify
 from .models import Component, TenantSpec
 from .naming import PLATFORM_STACK, parse_stack_name, stack_name
 from .progress import ProgressCallback, ProgressTracker
-from .recovery import (
-    is_stale,
-    parse_locks,
-    pending_operations,
-    repair_file_backend,
-    stack_settings_from_state,
-)
 from .results import (
     DestroyResult,
     PreviewResult,
-    RecoveryReport,
     RefreshResult,
     StackInfo,
     UpResult,
@@ -83,11 +68,9 @@ class PulumiEngine:
         self.catalog = catalog
         self.workspaces = workspaces or WorkspaceFactory(settings)
         self.project = self.workspaces.project
-        self._stack_wait = stack_wait
-        self._stale_lock_after = stale_lock_after
-        self._guard = threading.Lock()
-        self._stack_locks: dict[str, threading.Lock] = {}
-        self._active: dict[str, CancelToken] = {}
+        self._executor = StackExecutor(
+            self.workspaces, stack_wait=stack_wait, stale_lock_after=stale_lock_after
+        )
 
     # -- operations -------------------------------------------------------------------
 
@@ -112,7 +95,9 @@ class PulumiEngine:
                 planned=list(tracker.changes),
             )
 
-        return self._run(name, "preview", program, run, on_progress, cancel, mutating=False)
+        return self._executor.run(
+            name, "preview", program, run, on_progress, cancel, mutating=False
+        )
 
     def up(
         self,
@@ -155,7 +140,7 @@ class PulumiEngine:
                 secret_outputs=secret,
             )
 
-        return self._run(name, "up", program, run, on_progress, cancel)
+        return self._executor.run(name, "up", program, run, on_progress, cancel)
 
     def refresh(
         self,
@@ -175,7 +160,7 @@ class PulumiEngine:
                 stack=name, operation="refresh", changes=_op_map(res.summary.resource_changes)
             )
 
-        return self._run(name, "refresh", program, run, on_progress, cancel, create=False)
+        return self._executor.run(name, "refresh", program, run, on_progress, cancel, create=False)
 
     def destroy(
         self,
@@ -213,7 +198,9 @@ class PulumiEngine:
             )
 
         try:
-            return self._run(name, "destroy", _noop_program, run, on_progress, cancel, create=False)
+            return self._executor.run(
+                name, "destroy", _noop_program, run, on_progress, cancel, create=False
+            )
         except StackNotFoundError:
             return DestroyResult(stack=name, operation="destroy", removed=True, existed=False)
 
@@ -229,7 +216,7 @@ class PulumiEngine:
                 return {k: v.value for k, v in values.items()}
             return _split_outputs(values)[0]
 
-        return self._run(
+        return self._executor.run(
             name,
             "outputs",
             _noop_program,
@@ -269,168 +256,7 @@ class PulumiEngine:
 
     def cancel(self, tenant_key: str, component: Component) -> bool:
         """Cancel the operation this engine is running on the stack; False if none is."""
-        name = stack_name(tenant_key, component)
-        with self._guard:
-            token = self._active.get(name)
-        if token is None:
-            return False
-        token.cancel()
-        return True
-
-    # -- machinery ----------------------------------------------------------------------
-
-    @contextmanager
-    def _exclusive(self, name: str, token: CancelToken) -> Iterator[None]:
-        with self._guard:
-            lock = self._stack_locks.setdefault(name, threading.Lock())
-        if not lock.acquire(timeout=self._stack_wait):
-            raise ConcurrentUpdateError(
-                f"another operation in this process has held the stack for over "
-                f"{self._stack_wait:.0f}s",
-                stack=name,
-            )
-        with self._guard:
-            self._active[name] = token
-        try:
-            yield
-        finally:
-            with self._guard:
-                self._active.pop(name, None)
-            lock.release()
-
-    def _run(
-        self,
-        name: str,
-        operation: str,
-        program: auto.PulumiFn,
-        body: Callable[[auto.Stack, ProgressTracker], R],
-        on_progress: ProgressCallback | None,
-        cancel: CancelToken | None,
-        *,
-        create: bool = True,
-        mutating: bool = True,
-        exclusive: bool = True,
-    ) -> R:
-        token = cancel or CancelToken()
-        started = time.monotonic()
-        ctx = self._exclusive(name, token) if exclusive else _nullcontext()
-        with ctx:
-            tracker = ProgressTracker(name, operation, on_progress)
-            recovered: RecoveryReport | None = None
-            try:
-                for attempt in (1, 2):
-                    try:
-                        stack, created = self._open(name, program, token, create)
-                        if mutating and not created:
-                            recovered = _merge(recovered, self._recover_pending(stack, name))
-                        body_started = time.monotonic()
-                        result = body(stack, tracker)
-                        pulumi_s = time.monotonic() - body_started
-                        break
-                    except auto.ConcurrentUpdateError as exc:
-                        cleared = self._clear_stale_locks(stack, name, str(exc))
-                        if not cleared or attempt == 2:
-                            raise
-                        recovered = _merge(recovered, RecoveryReport(cleared_locks=cleared))
-                    except auto.CommandError as exc:
-                        repaired = self._repair_backend(name, str(exc))
-                        if not repaired or attempt == 2:
-                            raise
-                        recovered = _merge(recovered, RecoveryReport(repaired_files=repaired))
-                    tracker = ProgressTracker(name, operation, on_progress)
-            except OperationCancelled:
-                raise OperationCancelledError("operation cancelled", stack=name) from None
-            except EngineError:
-                raise
-            except Exception as exc:
-                error = classify(exc, name, tracker, cancelled=token.cancelled)
-                level = logging.DEBUG if isinstance(error, StackNotFoundError) else logging.WARNING
-                log.log(level, "%s %s failed: %s", operation, name, error.message)
-                raise error from exc
-            tracker.finish()
-        update: dict[str, Any] = {
-            "duration_s": round(time.monotonic() - started, 3),
-            "pulumi_s": round(pulumi_s, 3),
-        }
-        if recovered is not None:
-            update["recovered"] = recovered
-        if hasattr(result, "model_copy"):
-            return result.model_copy(update=update)  # type: ignore[no-any-return]
-        return result
-
-    def _open(
-        self, name: str, program: auto.PulumiFn, token: CancelToken, create: bool
-    ) -> tuple[auto.Stack, bool]:
-        options = self.workspaces.options(name, token)
-        try:
-            stack = auto.select_stack(name, self.project, program, opts=options)
-        except auto.StackNotFoundError:
-            if not create:
-                raise
-            try:
-                return auto.create_stack(name, self.project, program, opts=options), True
-            except auto.StackAlreadyExistsError:
-                # Created by a concurrent caller between our select and create.
-                stack = auto.select_stack(name, self.project, program, opts=options)
-        self._restore_stack_settings(stack, name)
-        return stack, False
-
-    def _restore_stack_settings(self, stack: auto.Stack, name: str) -> None:
-        """Recreate ``Pulumi.<stack>.yaml`` from the backend when this machine lacks it.
-
-        The file names the stack's secrets provider and its key (or salt). Another worker
-        made the stack, or this one lost its disk: the checkpoint in the backend records
-        the same facts, so the stack keeps the provider it was created with.
-        """
-        settings_file = Path(stack.workspace.work_dir) / f"Pulumi.{name}.yaml"
-        if settings_file.exists():
-            return
-        deployment = stack.export_stack().deployment or {}
-        restored = stack_settings_from_state(deployment)
-        if restored is not None:
-            stack.workspace.save_stack_settings(name, restored)
-            log.info("%s: restored stack settings from the backend", name)
-
-    def _recover_pending(self, stack: auto.Stack, name: str) -> RecoveryReport | None:
-        deployment = stack.export_stack().deployment or {}
-        pending = pending_operations(deployment)
-        if not pending:
-            return None
-        log.warning("%s: resolving %d interrupted operation(s): %s", name, len(pending), pending)
-        stack.refresh(clear_pending_creates=True)
-        return RecoveryReport(pending_operations=pending)
-
-    def _repair_backend(self, name: str, message: str) -> list[str]:
-        if "failed to load checkpoint" not in message:
-            return []
-        repaired = repair_file_backend(self.workspaces.backend_url, self.project, name)
-        if repaired:
-            log.warning("%s: removed corrupt backend files %s", name, repaired)
-        return repaired
-
-    def _clear_stale_locks(self, stack: auto.Stack, name: str, message: str) -> list[str]:
-        locks = parse_locks(message)
-        if not locks or not all(is_stale(lock, self._stale_lock_after) for lock in locks):
-            return []
-        described = [lock.describe() for lock in locks]
-        log.warning("%s: clearing stale lock(s) %s", name, described)
-        stack.cancel()
-        return described
-
-
-@contextmanager
-def _nullcontext() -> Iterator[None]:
-    yield
-
-
-def _merge(a: RecoveryReport | None, b: RecoveryReport | None) -> RecoveryReport | None:
-    if a is None or b is None:
-        return a or b
-    return RecoveryReport(
-        cleared_locks=[*a.cleared_locks, *b.cleared_locks],
-        pending_operations=[*a.pending_operations, *b.pending_operations],
-        repaired_files=[*a.repaired_files, *b.repaired_files],
-    )
+        return self._executor.cancel(stack_name(tenant_key, component))
 
 
 def _op_map(changes: Any) -> dict[str, int]:

@@ -1,0 +1,227 @@
+"""Running one operation on one stack safely: exclusivity, recovery, error mapping.
+
+``StackExecutor.run`` wraps every engine operation: it takes the in-process lock of the
+stack (the concurrency rule in ``engine.runner``), opens or creates the stack (restoring
+its settings from the backend when this machine lacks them), repairs what a crashed
+process left (``engine.recovery``), runs the operation with a progress tracker, and turns
+any failure into the engine's error hierarchy.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pulumi import automation as auto
+
+from .command import CancelToken, OperationCancelled
+from .errors import (
+    ConcurrentUpdateError,
+    EngineError,
+    OperationCancelledError,
+    StackNotFoundError,
+)
+from .failures import classify
+from .progress import ProgressCallback, ProgressTracker
+from .recovery import (
+    is_stale,
+    parse_locks,
+    pending_operations,
+    repair_file_backend,
+    stack_settings_from_state,
+)
+from .results import RecoveryReport
+from .workspace import WorkspaceFactory
+
+__all__ = ["StackExecutor"]
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+
+class StackExecutor:
+    """Runs operations on stacks of one project; shared by every operation of an engine."""
+
+    def __init__(
+        self,
+        workspaces: WorkspaceFactory,
+        *,
+        stack_wait: float,
+        stale_lock_after: timedelta,
+    ) -> None:
+        self.workspaces = workspaces
+        self.project = workspaces.project
+        self._stack_wait = stack_wait
+        self._stale_lock_after = stale_lock_after
+        self._guard = threading.Lock()
+        self._stack_locks: dict[str, threading.Lock] = {}
+        self._active: dict[str, CancelToken] = {}
+
+    def cancel(self, name: str) -> bool:
+        """Cancel the operation running on stack ``name``; False if there is none."""
+        with self._guard:
+            token = self._active.get(name)
+        if token is None:
+            return False
+        token.cancel()
+        return True
+
+    @contextmanager
+    def _exclusive(self, name: str, token: CancelToken) -> Iterator[None]:
+        with self._guard:
+            lock = self._stack_locks.setdefault(name, threading.Lock())
+        if not lock.acquire(timeout=self._stack_wait):
+            raise ConcurrentUpdateError(
+                f"another operation in this process has held the stack for over "
+                f"{self._stack_wait:.0f}s",
+                stack=name,
+            )
+        with self._guard:
+            self._active[name] = token
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._active.pop(name, None)
+            lock.release()
+
+    def run(
+        self,
+        name: str,
+        operation: str,
+        program: auto.PulumiFn,
+        body: Callable[[auto.Stack, ProgressTracker], R],
+        on_progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+        *,
+        create: bool = True,
+        mutating: bool = True,
+        exclusive: bool = True,
+    ) -> R:
+        token = cancel or CancelToken()
+        started = time.monotonic()
+        ctx = self._exclusive(name, token) if exclusive else _nullcontext()
+        with ctx:
+            tracker = ProgressTracker(name, operation, on_progress)
+            recovered: RecoveryReport | None = None
+            try:
+                for attempt in (1, 2):
+                    try:
+                        stack, created = self._open(name, program, token, create)
+                        if mutating and not created:
+                            recovered = _merge(recovered, self._recover_pending(stack, name))
+                        body_started = time.monotonic()
+                        result = body(stack, tracker)
+                        pulumi_s = time.monotonic() - body_started
+                        break
+                    except auto.ConcurrentUpdateError as exc:
+                        cleared = self._clear_stale_locks(stack, name, str(exc))
+                        if not cleared or attempt == 2:
+                            raise
+                        recovered = _merge(recovered, RecoveryReport(cleared_locks=cleared))
+                    except auto.CommandError as exc:
+                        repaired = self._repair_backend(name, str(exc))
+                        if not repaired or attempt == 2:
+                            raise
+                        recovered = _merge(recovered, RecoveryReport(repaired_files=repaired))
+                    tracker = ProgressTracker(name, operation, on_progress)
+            except OperationCancelled:
+                raise OperationCancelledError("operation cancelled", stack=name) from None
+            except EngineError:
+                raise
+            except Exception as exc:
+                error = classify(exc, name, tracker, cancelled=token.cancelled)
+                level = logging.DEBUG if isinstance(error, StackNotFoundError) else logging.WARNING
+                log.log(level, "%s %s failed: %s", operation, name, error.message)
+                raise error from exc
+            tracker.finish()
+        update: dict[str, Any] = {
+            "duration_s": round(time.monotonic() - started, 3),
+            "pulumi_s": round(pulumi_s, 3),
+        }
+        if recovered is not None:
+            update["recovered"] = recovered
+        if hasattr(result, "model_copy"):
+            return result.model_copy(update=update)  # type: ignore[no-any-return]
+        return result
+
+    def _open(
+        self, name: str, program: auto.PulumiFn, token: CancelToken, create: bool
+    ) -> tuple[auto.Stack, bool]:
+        options = self.workspaces.options(name, token)
+        try:
+            stack = auto.select_stack(name, self.project, program, opts=options)
+        except auto.StackNotFoundError:
+            if not create:
+                raise
+            try:
+                return auto.create_stack(name, self.project, program, opts=options), True
+            except auto.StackAlreadyExistsError:
+                # Created by a concurrent caller between our select and create.
+                stack = auto.select_stack(name, self.project, program, opts=options)
+        self._restore_stack_settings(stack, name)
+        return stack, False
+
+    def _restore_stack_settings(self, stack: auto.Stack, name: str) -> None:
+        """Recreate ``Pulumi.<stack>.yaml`` from the backend when this machine lacks it.
+
+        The file names the stack's secrets provider and its key (or salt). Another worker
+        made the stack, or this one lost its disk: the checkpoint in the backend records
+        the same facts, so the stack keeps the provider it was created with.
+        """
+        settings_file = Path(stack.workspace.work_dir) / f"Pulumi.{name}.yaml"
+        if settings_file.exists():
+            return
+        deployment = stack.export_stack().deployment or {}
+        restored = stack_settings_from_state(deployment)
+        if restored is not None:
+            stack.workspace.save_stack_settings(name, restored)
+            log.info("%s: restored stack settings from the backend", name)
+
+    def _recover_pending(self, stack: auto.Stack, name: str) -> RecoveryReport | None:
+        deployment = stack.export_stack().deployment or {}
+        pending = pending_operations(deployment)
+        if not pending:
+            return None
+        log.warning("%s: resolving %d interrupted operation(s): %s", name, len(pending), pending)
+        stack.refresh(clear_pending_creates=True)
+        return RecoveryReport(pending_operations=pending)
+
+    def _repair_backend(self, name: str, message: str) -> list[str]:
+        if "failed to load checkpoint" not in message:
+            return []
+        repaired = repair_file_backend(self.workspaces.backend_url, self.project, name)
+        if repaired:
+            log.warning("%s: removed corrupt backend files %s", name, repaired)
+        return repaired
+
+    def _clear_stale_locks(self, stack: auto.Stack, name: str, message: str) -> list[str]:
+        locks = parse_locks(message)
+        if not locks or not all(is_stale(lock, self._stale_lock_after) for lock in locks):
+            return []
+        described = [lock.describe() for lock in locks]
+        log.warning("%s: clearing stale lock(s) %s", name, described)
+        stack.cancel()
+        return described
+
+
+@contextmanager
+def _nullcontext() -> Iterator[None]:
+    yield
+
+
+def _merge(a: RecoveryReport | None, b: RecoveryReport | None) -> RecoveryReport | None:
+    if a is None or b is None:
+        return a or b
+    return RecoveryReport(
+        cleared_locks=[*a.cleared_locks, *b.cleared_locks],
+        pending_operations=[*a.pending_operations, *b.pending_operations],
+        repaired_files=[*a.repaired_files, *b.repaired_files],
+    )
