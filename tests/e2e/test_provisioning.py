@@ -154,7 +154,7 @@ async def test_cancel_during_a_pulumi_step_stops_it_and_removes_everything(
 ) -> None:
     tid = f"t-{uuid.uuid4().hex[:8]}"
     request = provision_input(
-        tid, "soylent", idp=None, parameters={"infra_resources": "4", "infra_delay": "2"}
+        tid, "soylent", idp=None, parameters={"infra_resources": "4", "infra_delay": "6"}
     )
     await stack.client.provision(request)
 
