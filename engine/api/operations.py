@@ -1,0 +1,267 @@
+"""The API's operations, free of any transport: the gRPC service and ``tenantctl --direct``.
+
+Every operation validates its request first (``engine.api.validation``) and refuses a bad
+one before touching Temporal; failures come out as ``engine.api.errors`` types. Temporal
+is connected on first use, so the API starts (and answers health checks) while Temporal
+is still coming up, and a call made meanwhile is answered ``Unavailable``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import OperationalError
+from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
+
+from engine.catalog import ProgramCatalog
+from engine.client import TenantClient, connect
+from engine.contracts import ProvisionTenantResult, WorkflowKind, WorkflowStatus, workflow_id
+from engine.errors import ConfigurationError, StackError
+from engine.errors import ValidationError as EngineValidationError
+from engine.registry import TenantNotFoundError, TenantRecord, TenantRegistry
+from engine.runner import PulumiEngine
+from engine.settings import Settings
+
+from ._temporal import describe, started_view, temporal_errors
+from .errors import (
+    FailedPrecondition,
+    FieldViolation,
+    InvalidRequest,
+    NotFound,
+    Unavailable,
+)
+from .validation import (
+    TenantRef,
+    deploy_input,
+    deprovision_input,
+    list_query,
+    provision_input,
+    tenant_ref,
+)
+from .views import (
+    Outcome,
+    PreviewView,
+    StackList,
+    Started,
+    StatusView,
+    TenantPage,
+    TenantView,
+)
+
+__all__ = ["TenantOperations"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class TenantOperations:
+    """Start, follow, cancel and list tenant workflows; one instance per process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        watch_interval: timedelta = timedelta(milliseconds=500),
+        query_timeout: timedelta = timedelta(seconds=10),
+    ) -> None:
+        self.settings = settings
+        self._watch_interval = watch_interval
+        # A status query needs a worker: without one it would wait for as long as the
+        # caller does. Past this it is answered Unavailable.
+        self._query_timeout = query_timeout
+        self._client: TenantClient | None = None
+        self._registry: TenantRegistry | None = None
+        self._engine: PulumiEngine | None = None
+        self._lock = asyncio.Lock()
+        self._registry_lock = asyncio.Lock()
+
+    async def close(self) -> None:
+        if self._registry is not None:
+            self._registry.close()
+            self._registry = None
+
+    # -- connections -----------------------------------------------------------------
+
+    async def client(self) -> TenantClient:
+        """The Temporal client, connected on first use."""
+        async with self._lock:
+            if self._client is None:
+                address = self.settings.temporal.address
+                try:
+                    client = await connect(self.settings.temporal)
+                except RuntimeError as exc:  # the SDK's "Failed client connect: ..."
+                    raise Unavailable(f"cannot reach Temporal at {address}: {exc}") from None
+                self._client = TenantClient(client, self.settings)
+            return self._client
+
+    async def temporal_reachable(self) -> bool:
+        try:
+            client = await self.client()
+            ok: bool = await client.client.service_client.check_health(timeout=timedelta(seconds=2))
+        except Exception:  # noqa: BLE001 - any failure to answer means "not reachable"
+            return False
+        return ok
+
+    async def _registry_call(self, call: Callable[[TenantRegistry], T]) -> T:
+        """``call(registry)`` on a worker thread (the registry blocks), errors as API errors."""
+        try:
+            async with self._registry_lock:
+                if self._registry is None:
+                    url = self.settings.registry.database_url
+                    self._registry = await asyncio.to_thread(TenantRegistry, url)
+            return await asyncio.to_thread(call, self._registry)
+        except TenantNotFoundError as exc:
+            raise NotFound(exc.message, resource_type="tenant", resource_name=exc.tenant) from None
+        except EngineValidationError as exc:
+            prefix = f"{exc.field}: " if exc.field else ""
+            raise InvalidRequest(
+                [FieldViolation(exc.field or "", exc.message.removeprefix(prefix))]
+            ) from None
+        except OperationalError as exc:
+            raise Unavailable(f"tenant registry unavailable: {exc.orig or exc}") from None
+
+    # -- starting workflows ------------------------------------------------------------
+
+    async def provision(self, fields: Mapping[str, Any]) -> Started:
+        input = provision_input(fields)
+        client = await self.client()
+        with temporal_errors(f"provision workflow for tenant {input.tenant_id}"):
+            return started_view(await client.provision(input))
+
+    async def preview(self, fields: Mapping[str, Any]) -> PreviewView:
+        """Run the dry run and wait for its plan."""
+        input = provision_input(fields, dry_run=True)
+        client = await self.client()
+        with temporal_errors(f"preview workflow for tenant {input.tenant_id}"):
+            started = started_view(await client.provision(input))
+            result = await client.result(WorkflowKind.PREVIEW, input.tenant_id)
+        if not isinstance(result, ProvisionTenantResult):  # pragma: no cover - by contract
+            raise TypeError(f"unexpected preview result {type(result).__name__}")
+        return PreviewView(
+            workflow_id=started.workflow_id,
+            success=result.success,
+            error=result.error,
+            plan=result.plan,
+        )
+
+    async def deprovision(self, fields: Mapping[str, Any]) -> Started:
+        input = deprovision_input(fields)
+        await self.tenant(input.tenant_id)
+        client = await self.client()
+        with temporal_errors(f"deprovision workflow for tenant {input.tenant_id}"):
+            return started_view(await client.deprovision(input))
+
+    async def deploy(self, fields: Mapping[str, Any]) -> Started:
+        input = deploy_input(fields)
+        await self.tenant(input.tenant_id)
+        client = await self.client()
+        with temporal_errors(f"deploy workflow for tenant {input.tenant_id}"):
+            return started_view(await client.deploy(input))
+
+    # -- following workflows -----------------------------------------------------------
+
+    async def status(self, tenant_id: object, kind: object = "") -> StatusView:
+        ref = tenant_ref(tenant_id, kind)
+        client = await self.client()
+        with temporal_errors(describe(ref), ref):
+            return await self._status(client, ref)
+
+    async def watch(self, tenant_id: object, kind: object = "") -> AsyncIterator[StatusView]:
+        """Status snapshots whenever they change; the last one is done, with the outcome."""
+        ref = tenant_ref(tenant_id, kind)
+        client = await self.client()
+        last: StatusView | None = None
+        with temporal_errors(describe(ref), ref):
+            while last is None or not last.done:
+                view = await self._status(client, ref)
+                if view != last:
+                    yield view
+                    last = view
+                if not view.done:
+                    await asyncio.sleep(self._watch_interval.total_seconds())
+
+    async def _status(self, client: TenantClient, ref: TenantRef) -> StatusView:
+        seconds = self._query_timeout.total_seconds()
+        try:
+            async with asyncio.timeout(seconds):
+                status = await client.status(ref.kind, ref.tenant_id)
+        except TimeoutError:
+            raise Unavailable(
+                f"no worker answered the status query of {describe(ref)} within {seconds:g}s; "
+                f"is a worker polling task queue {self.settings.temporal.task_queue!r}?"
+            ) from None
+        except WorkflowQueryFailedError as exc:  # e.g. its workflow task keeps failing
+            raise FailedPrecondition(
+                f"{describe(ref)} could not answer its status query: {exc}"
+            ) from None
+        return await self._view(client, ref, status)
+
+    async def cancel(self, tenant_id: object, kind: object = "") -> str:
+        """Signal the workflow to stop; returns its id. It rolls back before it ends."""
+        ref = tenant_ref(tenant_id, kind)
+        client = await self.client()
+        wf_id = workflow_id(ref.kind, ref.tenant_id)
+        with temporal_errors(describe(ref), ref):
+            description = await client.handle(ref.kind, ref.tenant_id).describe()
+            if description.status != WorkflowExecutionStatus.RUNNING:
+                state = description.status.name if description.status else "UNKNOWN"
+                raise FailedPrecondition(f"workflow {wf_id} has already ended ({state})")
+            await client.cancel(ref.kind, ref.tenant_id)
+        log.info("cancellation of %s requested", wf_id)
+        return wf_id
+
+    @staticmethod
+    async def _view(client: TenantClient, ref: TenantRef, status: WorkflowStatus) -> StatusView:
+        outcome = None
+        if status.done:
+            outcome = Outcome.from_result(await client.result(ref.kind, ref.tenant_id))
+        return StatusView.model_validate(
+            {
+                **status.model_dump(),
+                "tenant_id": ref.tenant_id,
+                "kind": ref.kind,
+                "outcome": outcome,
+            }
+        )
+
+    # -- registry and stacks ----------------------------------------------------------
+
+    async def tenant(self, tenant_id: str) -> TenantRecord:
+        return await self._registry_call(lambda registry: registry.get(tenant_id))
+
+    async def list_tenants(self, fields: Mapping[str, Any]) -> TenantPage:
+        query = list_query(fields)
+        items, token = await self._registry_call(
+            lambda registry: registry.list_tenants(
+                status=query.status,
+                tier=query.tier,
+                page_size=query.page_size,
+                page_token=query.page_token,
+            )
+        )
+        return TenantPage(
+            tenants=[TenantView.from_record(item) for item in items], next_page_token=token
+        )
+
+    async def list_stacks(self, tenant_id: object) -> StackList:
+        ref = tenant_ref(tenant_id)
+        record = await self.tenant(ref.tenant_id)
+        try:
+            engine = self._pulumi()
+            stacks = await asyncio.to_thread(engine.list_stacks, record.tenant_key)
+        except ConfigurationError as exc:
+            raise FailedPrecondition(f"cannot list stacks: {exc.message}") from None
+        except StackError as exc:
+            raise Unavailable(f"cannot read the Pulumi backend: {exc.message}") from None
+        return StackList(tenant_key=record.tenant_key, stacks=stacks)
+
+    def _pulumi(self) -> PulumiEngine:
+        if self._engine is None:
+            # Listing needs the backend, not programs: an empty catalog will do.
+            self._engine = PulumiEngine(self.settings, ProgramCatalog(name="api"))
+        return self._engine

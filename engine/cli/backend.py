@@ -1,0 +1,203 @@
+"""How ``tenantctl`` reaches the engine: the gRPC API (default) or Temporal directly.
+
+Both backends answer with the same views (``engine.api.views``) and raise the same
+errors (``engine.api.errors``), so every command renders and exits the same either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+import grpc
+
+from engine.api import convert, convert_lists
+from engine.api._gen import tenant_engine_pb2 as pb
+from engine.api._gen import tenant_engine_pb2_grpc as pb_grpc
+from engine.api.errors import FieldViolation, InvalidRequest
+from engine.api.status import from_rpc_error
+from engine.api.views import PreviewView, StackList, Started, StatusView, TenantPage
+from engine.contracts import ProvisionTenantInput
+from engine.settings import Settings
+
+__all__ = ["Backend", "DirectBackend", "GrpcBackend", "TlsFiles"]
+
+# Seconds a unary call may take; a preview runs every component's dry run, so more.
+CALL_TIMEOUT = 30.0
+PREVIEW_TIMEOUT = 900.0
+
+
+class Backend(Protocol):
+    async def __aenter__(self) -> Backend: ...
+    async def __aexit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    async def provision(self, input: ProvisionTenantInput) -> Started: ...
+    async def preview(self, input: ProvisionTenantInput) -> PreviewView: ...
+    async def deprovision(self, tenant_id: str, retain_data: bool) -> Started: ...
+    async def deploy(self, tenant_id: str, app_version: str) -> Started: ...
+    async def status(self, tenant_id: str, kind: str) -> StatusView: ...
+    def watch(self, tenant_id: str, kind: str) -> AsyncIterator[StatusView]: ...
+    async def cancel(self, tenant_id: str, kind: str) -> str: ...
+    async def list_tenants(self, fields: dict[str, Any]) -> TenantPage: ...
+    async def list_stacks(self, tenant_id: str) -> StackList: ...
+
+
+def _fields(input: ProvisionTenantInput) -> dict[str, Any]:
+    return input.model_dump(mode="json", exclude={"policies", "dry_run"})
+
+
+class DirectBackend:
+    """Temporal and the registry, with this machine's TENANT_* settings (``--direct``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        # Imported here: it brings the Temporal SDK and Pulumi, which the API path never needs.
+        from engine.api.operations import TenantOperations
+
+        self._ops = TenantOperations(settings)
+
+    async def __aenter__(self) -> DirectBackend:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._ops.close()
+
+    async def provision(self, input: ProvisionTenantInput) -> Started:
+        return await self._ops.provision(_fields(input))
+
+    async def preview(self, input: ProvisionTenantInput) -> PreviewView:
+        return await self._ops.preview(_fields(input))
+
+    async def deprovision(self, tenant_id: str, retain_data: bool) -> Started:
+        return await self._ops.deprovision({"tenant_id": tenant_id, "retain_data": retain_data})
+
+    async def deploy(self, tenant_id: str, app_version: str) -> Started:
+        return await self._ops.deploy({"tenant_id": tenant_id, "app_version": app_version})
+
+    async def status(self, tenant_id: str, kind: str) -> StatusView:
+        return await self._ops.status(tenant_id, kind)
+
+    def watch(self, tenant_id: str, kind: str) -> AsyncIterator[StatusView]:
+        return self._ops.watch(tenant_id, kind)
+
+    async def cancel(self, tenant_id: str, kind: str) -> str:
+        return await self._ops.cancel(tenant_id, kind)
+
+    async def list_tenants(self, fields: dict[str, Any]) -> TenantPage:
+        return await self._ops.list_tenants(fields)
+
+    async def list_stacks(self, tenant_id: str) -> StackList:
+        return await self._ops.list_stacks(tenant_id)
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    ca: Path | None = None
+    cert: Path | None = None
+    key: Path | None = None
+
+    def credentials(self) -> grpc.ChannelCredentials:
+        """Channel credentials; a missing or unreadable file is a usage error."""
+        if (self.cert is None) != (self.key is None):
+            raise InvalidRequest(
+                [FieldViolation("--tls-cert/--tls-key", "give both (mTLS) or neither")]
+            )
+
+        def read(path: Path | None, option: str) -> bytes | None:
+            try:
+                return path.read_bytes() if path else None
+            except OSError as exc:
+                raise InvalidRequest([FieldViolation(option, f"{path}: {exc.strerror}")]) from None
+
+        return grpc.ssl_channel_credentials(
+            root_certificates=read(self.ca, "--tls-ca"),
+            private_key=read(self.key, "--tls-key"),
+            certificate_chain=read(self.cert, "--tls-cert"),
+        )
+
+
+class GrpcBackend:
+    """The API over gRPC: ``address`` host:port, optional bearer token and TLS."""
+
+    def __init__(self, address: str, *, token: str | None = None, tls: TlsFiles | None = None):
+        self._address = address
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self._tls = tls
+        self._channel: grpc.aio.Channel | None = None
+        self._stub: pb_grpc.TenantServiceStub | None = None
+
+    async def __aenter__(self) -> GrpcBackend:
+        if self._tls is not None:
+            self._channel = grpc.aio.secure_channel(self._address, self._tls.credentials())
+        else:
+            self._channel = grpc.aio.insecure_channel(self._address)
+        self._stub = pb_grpc.TenantServiceStub(self._channel)  # type: ignore[no-untyped-call]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._channel is not None:
+            await self._channel.close()
+
+    @property
+    def stub(self) -> Any:
+        if self._stub is None:
+            raise RuntimeError("use the backend as an async context manager")
+        return self._stub
+
+    async def _call(self, method: Any, request: Any, deadline: float = CALL_TIMEOUT) -> Any:
+        try:
+            return await method(request, metadata=self._metadata, timeout=deadline)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+
+    async def provision(self, input: ProvisionTenantInput) -> Started:
+        started = await self._call(self.stub.ProvisionTenant, convert.provision_request(input))
+        return Started(workflow_id=started.workflow_id, run_id=started.run_id)
+
+    async def preview(self, input: ProvisionTenantInput) -> PreviewView:
+        request = convert.provision_request(input)
+        response = await self._call(self.stub.PreviewTenant, request, PREVIEW_TIMEOUT)
+        return convert.preview_from_proto(response)
+
+    async def deprovision(self, tenant_id: str, retain_data: bool) -> Started:
+        request = pb.DeprovisionTenantRequest(tenant_id=tenant_id, retain_data=retain_data)
+        started = await self._call(self.stub.DeprovisionTenant, request)
+        return Started(workflow_id=started.workflow_id, run_id=started.run_id)
+
+    async def deploy(self, tenant_id: str, app_version: str) -> Started:
+        request = pb.DeployTenantRequest(tenant_id=tenant_id, app_version=app_version)
+        started = await self._call(self.stub.DeployTenant, request)
+        return Started(workflow_id=started.workflow_id, run_id=started.run_id)
+
+    async def status(self, tenant_id: str, kind: str) -> StatusView:
+        request = pb.TenantStatusRequest(tenant_id=tenant_id, kind=kind)
+        return convert.status_from_proto(await self._call(self.stub.GetTenantStatus, request))
+
+    async def watch(self, tenant_id: str, kind: str) -> AsyncIterator[StatusView]:
+        request = pb.TenantStatusRequest(tenant_id=tenant_id, kind=kind)
+        call = self.stub.WatchTenantStatus(request, metadata=self._metadata)
+        try:
+            async for message in call:
+                yield convert.status_from_proto(message)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        finally:
+            call.cancel()
+
+    async def cancel(self, tenant_id: str, kind: str) -> str:
+        request = pb.CancelProvisioningRequest(tenant_id=tenant_id, kind=kind)
+        response = await self._call(self.stub.CancelProvisioning, request)
+        return str(response.workflow_id)
+
+    async def list_tenants(self, fields: dict[str, Any]) -> TenantPage:
+        request = pb.ListTenantsRequest(**{k: v for k, v in fields.items() if v is not None})
+        return convert_lists.page_from_proto(await self._call(self.stub.ListTenants, request))
+
+    async def list_stacks(self, tenant_id: str) -> StackList:
+        request = pb.ListTenantStacksRequest(tenant_id=tenant_id)
+        return convert_lists.stacks_from_proto(
+            await self._call(self.stub.ListTenantStacks, request)
+        )

@@ -1,0 +1,184 @@
+"""``tenantctl dev``: the whole engine on one machine, in one command.
+
+Starts the Temporal dev server (SQLite file in the state directory), then the worker and
+the gRPC API in this process, with the file Pulumi backend and the SQLite registry under
+the same directory. Ctrl-C (or SIGTERM) stops the API, then the worker (running
+activities get ``worker.graceful_shutdown``; a second Ctrl-C cuts that short), then the
+dev server. The local catalog (tenant components as files) is the default, so a first
+run needs no cloud account and no provider plugins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+from pathlib import Path
+
+from pydantic import SecretStr
+from rich.table import Table
+
+from engine.api.server import run_api
+from engine.errors import EngineError
+from engine.settings import ApiSettings, Settings
+from engine.worker import run_worker
+
+from . import render
+from .devserver import TemporalDevServer
+from .exit_codes import ExitCode
+from .state import client_address
+
+__all__ = ["CATALOGS", "dev_settings", "serve"]
+
+log = logging.getLogger(__name__)
+
+CATALOGS = {"local": "stacks.local:local_catalog", "aws": "stacks.catalog:build_catalog"}
+_PASSPHRASE_FILE = "passphrase"
+
+
+def _passphrase(state_dir: Path) -> tuple[SecretStr, bool]:
+    """The passphrase stored in the state directory, generated (0600) on first use."""
+    path = state_dir / _PASSPHRASE_FILE
+    if path.exists():
+        return SecretStr(path.read_text().strip()), False
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return SecretStr(value), True
+
+
+def dev_settings(
+    base: Settings,
+    *,
+    state_dir: Path,
+    temporal_port: int,
+    api_listen: str | None,
+    catalog: str | None,
+) -> tuple[Settings, list[str]]:
+    """The settings ``dev`` runs with, and notes for the user about what it chose.
+
+    Whatever the user configured (TENANT_* variables, ``.env``) wins, except the Temporal
+    address, which is the dev server's.
+    """
+    notes: list[str] = []
+    state_dir.mkdir(parents=True, exist_ok=True)
+    pulumi = base.pulumi.model_copy(update={"state_dir": state_dir})
+    if pulumi.secrets_provider == "passphrase" and pulumi.passphrase is None:
+        passphrase, created = _passphrase(state_dir)
+        pulumi = pulumi.model_copy(update={"passphrase": passphrase})
+        if created:
+            notes.append(
+                f"generated a Pulumi passphrase in {state_dir / _PASSPHRASE_FILE} (mode 0600); "
+                "keep it, stack secrets are encrypted with it"
+            )
+    if catalog is not None:
+        pulumi = pulumi.model_copy(update={"catalog": CATALOGS.get(catalog, catalog)})
+    elif "catalog" not in base.pulumi.model_fields_set:
+        pulumi = pulumi.model_copy(update={"catalog": CATALOGS["local"]})
+    registry = base.registry
+    if "database_url" not in registry.model_fields_set:
+        url = f"sqlite:///{(state_dir / 'registry.db').resolve()}"
+        registry = registry.model_copy(update={"database_url": url})
+    temporal = base.temporal.model_copy(update={"address": f"127.0.0.1:{temporal_port}"})
+    api = base.api.model_copy(update={"listen": api_listen}) if api_listen else base.api
+    settings = base.model_copy(
+        update={"pulumi": pulumi, "registry": registry, "temporal": temporal, "api": api}
+    )
+    return settings, notes
+
+
+def _banner(settings: Settings, server: TemporalDevServer, api_address: str) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False, title="tenantctl dev is running")
+    table.add_column(style="bold")
+    table.add_column()
+    auth = "bearer token" if settings.api.token else "no auth (set TENANT_API__TOKEN)"
+    state = settings.pulumi.state_dir
+    for key, value in (
+        ("Temporal UI", server.ui_url),
+        ("Temporal", f"{server.address} (namespace {settings.temporal.namespace})"),
+        ("API", f"{api_address} ({auth})"),
+        ("catalog", settings.pulumi.catalog),
+        ("Pulumi backend", settings.pulumi.resolved_backend_url),
+        ("registry", settings.registry.database_url),
+        ("logs", f"{state / 'dev.log'}, {server.log_file}"),
+    ):
+        table.add_row(key, value)
+    return table
+
+
+async def _both(a: asyncio.Event, b: asyncio.Event) -> None:
+    await a.wait()
+    await b.wait()
+
+
+async def serve(settings: Settings, server: TemporalDevServer, notes: list[str]) -> ExitCode:
+    """Run everything until a signal; returns the exit code."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = 0
+
+    def on_signal() -> None:
+        nonlocal signals
+        signals += 1
+        if signals == 1:
+            grace = settings.worker.graceful_shutdown.total_seconds()
+            render.err.print(
+                f"stopping: API, worker (running activities get {grace:.0f}s; "
+                "Ctrl-C again to stop them now), Temporal",
+                markup=False,
+            )
+            stop.set()
+        else:
+            for task in tasks:
+                task.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+    tasks: list[asyncio.Task[None]] = []
+    code = ExitCode.OK
+    try:
+        render.err.print(f"starting the Temporal dev server on {server.address} ...", markup=False)
+        await server.start()
+        worker_ready, api_ready = asyncio.Event(), asyncio.Event()
+        tasks = [
+            asyncio.create_task(run_worker(settings, stop=stop, ready=worker_ready), name="worker"),
+            asyncio.create_task(run_api(settings, stop=stop, ready=api_ready), name="api"),
+        ]
+        ready = asyncio.create_task(_both(worker_ready, api_ready))
+        await asyncio.wait([*tasks, ready], return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
+        if not (worker_ready.is_set() and api_ready.is_set()):
+            stop.set()
+        else:
+            render.out.print(_banner(settings, server, client_address(settings.api.listen)))
+            for note in notes:
+                render.out.print(f"note: {note}", markup=False)
+            api = client_address(settings.api.listen)
+            flag = "" if api == client_address(ApiSettings().listen) else f" --api {api}"
+            render.out.print(
+                f"try: tenantctl{flag} provision acme --tier silo --email admin@acme.example.com\n"
+                "ready; Ctrl-C stops everything",
+                markup=False,
+            )
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for task in tasks:
+            exc = None if task.cancelled() else task.exception()
+            if exc is None:
+                continue
+            code = ExitCode.FAILED
+            if isinstance(exc, EngineError):  # expected (port taken, bad settings): one line
+                render.err.print(f"error: {task.get_name()}: {exc.message}", markup=False)
+            else:  # a bug: the traceback is worth having
+                render.err.print(f"error: {task.get_name()} failed: {exc!r}", markup=False)
+                log.error("%s failed", task.get_name(), exc_info=exc)
+    finally:
+        with contextlib.suppress(Exception):
+            await server.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    render.err.print("stopped", markup=False)
+    return code

@@ -1,0 +1,194 @@
+"""What ``tenantctl`` prints: rich tables and summaries, or JSON with ``--output json``.
+
+Everything user-supplied is printed with markup off: a field path such as
+``contacts[0].email`` must not be read as rich markup.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from engine.api.errors import InvalidRequest
+from engine.api.views import Outcome, PreviewView, StackList, StatusView, TenantPage
+from engine.contracts import WorkflowKind
+from engine.errors import EngineError
+
+__all__ = [
+    "err",
+    "out",
+    "plan_table",
+    "print_error",
+    "print_json",
+    "progress_line",
+    "stacks_table",
+    "status_table",
+    "summary",
+    "tenants_table",
+]
+
+# soft_wrap: an error stays one line however narrow the terminal (or pipe) is.
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+_VERB = {
+    WorkflowKind.PROVISION: "provisioned",
+    WorkflowKind.DEPROVISION: "deprovisioned",
+    WorkflowKind.DEPLOY: "deployed",
+    WorkflowKind.PREVIEW: "previewed",
+}
+
+
+def print_error(exc: EngineError) -> None:
+    """One line per problem, naming the field when there is one; never a traceback."""
+    if isinstance(exc, InvalidRequest):
+        for violation in exc.violations:
+            err.print(f"error: {violation}", markup=False)
+    else:
+        err.print(f"error: {exc.message}", markup=False)
+
+
+def print_json(value: BaseModel | dict[str, Any] | list[Any]) -> None:
+    data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+    # Plain print: rich would wrap long lines and break the JSON.
+    print(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def _ago(when: datetime | None) -> str:
+    if when is None:
+        return "never"
+    seconds = max(0, int((datetime.now(UTC) - when).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size or unit == "s":
+            return f"{when.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z ({seconds // size}{unit} ago)"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def progress_line(view: StatusView) -> str:
+    """``[ 30%] provisioning_infrastructure (infra) · acme-infra up 2/3 · create ...``."""
+    parts = [f"[{view.percent:3d}%] {view.step.value}"]
+    if view.component is not None:
+        parts[0] += f" ({view.component.value})"
+    if view.pulumi is not None:
+        p = view.pulumi
+        pulumi = f"{p.stack} {p.operation} {p.done}/{p.planned} resources"
+        if p.current_resource:
+            pulumi += f", {p.current_op} {p.current_resource}"
+        parts.append(pulumi)
+    if view.details:
+        parts.append(view.details)
+    return " · ".join(parts)
+
+
+def summary(view: StatusView) -> Text:
+    """The last lines of provision/watch: what happened, and what to look at."""
+    outcome = view.outcome or Outcome(success=False, error="no outcome reported")
+    text = Text()
+    if outcome.success:
+        text.append("✔ ", style="bold green")
+        text.append(f"{view.workflow_id}: tenant {view.tenant_id} {_VERB[view.kind]}")
+        if view.tenant_status is not None:
+            text.append(f" (status {view.tenant_status.value})")
+        details = []
+        if outcome.app_url:
+            details.append(f"app {outcome.app_url}")
+        if outcome.app_version:
+            details.append(f"version {outcome.app_version}")
+        if outcome.resource_count:
+            details.append(f"{outcome.resource_count} resources recorded")
+        if outcome.destroyed:
+            details.append(f"destroyed {', '.join(outcome.destroyed)}")
+        if outcome.retained:
+            details.append(f"retained {', '.join(outcome.retained)}")
+        if details:
+            text.append("\n  " + " · ".join(details))
+    else:
+        text.append("✘ ", style="bold red")
+        kind = f" [{outcome.error_type}]" if outcome.error_type else ""
+        text.append(f"{view.workflow_id} failed: {outcome.error or 'unknown error'}{kind}")
+        if outcome.compensated:
+            text.append(f"\n  rolled back: {', '.join(outcome.compensated)}")
+        if outcome.rolled_back:
+            text.append("\n  rolled back to the previous version")
+    for failure in outcome.failures:
+        text.append(f"\n  ! {failure.step}: {failure.error}", style="yellow")
+    return text
+
+
+def status_table(view: StatusView) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    rows = [
+        ("workflow", view.workflow_id),
+        ("step", view.step.value),
+        ("progress", f"{view.percent}%"),
+        ("tenant status", view.tenant_status.value if view.tenant_status else "-"),
+        ("component", view.component.value if view.component else "-"),
+        ("done", "yes" if view.done else "no"),
+    ]
+    if view.cancel_requested:
+        rows.append(("cancel requested", "yes"))
+    if view.details:
+        rows.append(("details", view.details))
+    if view.pulumi is not None:
+        rows.append(("pulumi", progress_line(view).split(" · ")[1]))
+    for key, value in rows:
+        table.add_row(key, Text(value))
+    return table
+
+
+def tenants_table(page: TenantPage) -> Table:
+    table = Table("TENANT ID", "KEY", "NAME", "TIER", "STATUS", "VERSION", "UPDATED")
+    for t in page.tenants:
+        table.add_row(
+            *(
+                Text(v)
+                for v in (
+                    t.tenant_id,
+                    t.tenant_key,
+                    t.tenant_name,
+                    t.tier.value,
+                    t.status.value,
+                    t.app_version,
+                    f"{t.updated_at:%Y-%m-%d %H:%M}",
+                )
+            )
+        )
+    return table
+
+
+def stacks_table(stacks: StackList) -> Table:
+    table = Table("STACK", "COMPONENT", "LAST UPDATE", "RESOURCES")
+    table.columns[0].no_wrap = table.columns[2].no_wrap = True
+    for s in stacks.stacks:
+        when = _ago(s.last_update) + (" · updating now" if s.update_in_progress else "")
+        table.add_row(
+            Text(s.name),
+            s.component.value,
+            when,
+            "-" if s.resource_count is None else str(s.resource_count),
+        )
+    return table
+
+
+def plan_table(preview: PreviewView) -> Table:
+    table = Table("COMPONENT", "OP", "TYPE", "NAME", "CHANGED")
+    for plan in preview.plan:
+        for change in plan.planned:
+            table.add_row(
+                plan.component.value,
+                change.op,
+                Text(change.type),
+                Text(change.name),
+                Text(", ".join(change.diffs)),
+            )
+        if not plan.planned:
+            table.add_row(plan.component.value, "same", "", "(no changes)", "")
+    return table

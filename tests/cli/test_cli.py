@@ -1,0 +1,294 @@
+"""tenantctl as a user drives it: real processes, real output, documented exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+import socket
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.api.certs import make_pki
+from tests.api.harness import RunningEngine, running_engine
+from tests.cli.conftest import Cli, clean_env, finish, start
+
+PROGRESS = re.compile(r"^\[\s*\d+%\] \w+")
+
+
+def cells(out: str) -> list[list[str]]:
+    """The rows of a rich table, as lists of cell texts."""
+    rows = []
+    for line in out.splitlines():
+        if line.startswith(("│", "┃")):
+            rows.append([cell.strip() for cell in re.split(r"[│┃]", line)[1:-1]])
+    return rows
+
+
+def assert_clean(err: str) -> None:
+    assert "Traceback" not in err
+    assert "Exception" not in err
+
+
+async def test_provision_shows_progress_and_a_summary(cli: Cli):
+    result = await cli(
+        "provision", "cliprov", "--tier", "pooled", "--email", "ops@cliprov.example.com",
+        "--domain", "cliprov.example.com", "--param", "infra_delay=3",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert_clean(result.err)
+    lines = result.lines
+    assert lines[0].startswith("started provision-tenant-cliprov (run ")
+    progress = [line for line in lines if PROGRESS.match(line)]
+    assert progress[0].startswith("[  5%] updating_status")
+    percents = [int(line[1:4]) for line in progress]
+    assert percents == sorted(percents)
+    assert any("provisioning_infrastructure (infra)" in line for line in progress)
+    # Pulumi's own progress: the stack, resources done/planned, the resource being changed.
+    pulumi = [line for line in progress if "cliprov-infra up" in line]
+    assert pulumi, "\n".join(lines)
+    assert re.search(r"cliprov-infra up \d/3 resources", pulumi[-1])
+    assert lines[-2] == "✔ provision-tenant-cliprov: tenant cliprov provisioned (status ACTIVE)"
+    assert lines[-1] == "  app http://cliprov.localhost/ · 4 resources recorded"  # infra 3, app 1
+
+
+async def test_watch_a_finished_workflow_prints_its_summary(cli: Cli):
+    result = await cli("watch", "cliprov")
+    assert result.code == 0, result.err
+    assert result.lines[-2].startswith("✔ provision-tenant-cliprov")
+
+
+async def test_list_as_table_and_json(cli: Cli):
+    table = await cli("list")
+    assert table.code == 0, table.err
+    assert ["cliprov", "cliprov", "cliprov", "pooled", "ACTIVE", "1.0.0"] in [
+        row[:6] for row in cells(table.out)
+    ]
+
+    data = json.loads((await cli("list", "--status", "ACTIVE", "-o", "json")).out)
+    assert [t["tenant_id"] for t in data["tenants"]] == ["cliprov"]
+    assert data["next_page_token"] is None
+    silo = json.loads((await cli("list", "--tier", "silo", "--output", "json")).out)
+    assert silo["tenants"] == []
+
+
+async def test_stacks_lists_pulumi_stacks_with_last_update(cli: Cli):
+    result = await cli("stacks", "cliprov")
+    assert result.code == 0, result.err
+    rows = cells(result.out)
+    assert rows[0] == ["STACK", "COMPONENT", "LAST UPDATE", "RESOURCES"]
+    assert [row[:2] for row in rows[1:]] == [["cliprov-app", "app"], ["cliprov-infra", "infra"]]
+    for row in rows[1:]:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(\d+[smhd] ago\)", row[2]), row
+    data = json.loads((await cli("stacks", "cliprov", "-o", "json")).out)
+    assert [s["name"] for s in data["stacks"]] == ["cliprov-app", "cliprov-infra"]
+    assert all(s["last_update"] for s in data["stacks"])
+
+
+async def test_preview_prints_the_plan_as_a_table(cli: Cli):
+    result = await cli(
+        "preview", "cliprev", "--tier", "silo", "--email", "a@cliprev.example.com", "--idp", "auth0"
+    )
+    assert result.code == 0, result.err
+    rows = cells(result.out)
+    assert rows[0] == ["COMPONENT", "OP", "TYPE", "NAME", "CHANGED"]
+    assert sorted((r[0], r[1], r[3]) for r in rows[1:]) == sorted(
+        [("idp", "create", "cliprev-idp-0"), ("app", "create", "cliprev-app-0")]
+        + [("infra", "create", f"cliprev-infra-{i}") for i in range(3)]
+    )
+    assert result.lines[-1] == "preview-tenant-cliprev: 5 to create"
+    assert "cliprev" not in (await cli("list")).out  # a dry run registers nothing
+
+
+async def test_watch_then_cancel_rolls_back(cli: Cli, cli_env: dict[str, str], tmp_path: Path):
+    args = ["clicancel", "--tier", "bridge", "--email", "a@clicancel.example.com"]
+    started = await cli("provision", *args, "--param", "delay=2", "--detach", "-o", "json")
+    assert started.code == 0, started.err
+    assert json.loads(started.out)["workflow_id"] == "provision-tenant-clicancel"
+
+    again = await cli("provision", *args)
+    assert again.code == 4
+    assert again.err.splitlines() == [
+        "error: workflow provision-tenant-clicancel is already running",
+        "hint: follow it with `tenantctl watch clicancel`",
+    ]
+
+    watcher = await start("watch", "clicancel", env=cli_env, cwd=tmp_path)
+    assert watcher.stdout is not None
+    first = await asyncio.wait_for(watcher.stdout.readline(), 60)  # printed as it happens
+    assert PROGRESS.match(first.decode()), first
+    cancelled = await cli("cancel", "clicancel")
+    assert (cancelled.code, cancelled.out) == (
+        0,
+        "cancellation of provision-tenant-clicancel requested\n",
+    )
+
+    watched = await finish(watcher)
+    assert watched.code == 1, watched.err  # the workflow did not succeed
+    assert_clean(watched.err)
+    summary = [line for line in watched.lines if line.startswith("✘")]
+    assert summary == ["✘ provision-tenant-clicancel failed: cancelled by request [CancelledError]"]
+    assert any(line.startswith("  rolled back: ") for line in watched.lines)
+
+    status = json.loads((await cli("status", "clicancel", "-o", "json")).out)
+    assert status["done"] and status["cancel_requested"]
+    assert status["tenant_status"] == "PROVISIONFAILED"
+    twice = await cli("cancel", "clicancel")
+    assert twice.code == 4
+    assert (
+        twice.err.strip() == "error: workflow provision-tenant-clicancel has already ended (FAILED)"
+    )
+
+
+async def test_ctrl_c_stops_following_not_the_workflow(
+    cli: Cli, cli_env: dict[str, str], tmp_path: Path
+):
+    args = ["provision", "cliint", "--tier", "silo", "--email", "a@cliint.example.com"]
+    following = await start(*args, "--param", "delay=2", env=cli_env, cwd=tmp_path)
+    assert following.stdout is not None
+    assert (await following.stdout.readline()).startswith(b"started provision-tenant-cliint")
+    assert PROGRESS.match((await asyncio.wait_for(following.stdout.readline(), 60)).decode())
+    following.send_signal(signal.SIGINT)
+    interrupted = await finish(following)
+    assert interrupted.code == 130
+    assert interrupted.err.splitlines() == [
+        "stopped following; the workflow keeps running (`tenantctl watch cliint` to resume)",
+        "interrupted",
+    ]
+    status = json.loads((await cli("status", "cliint", "--output", "json")).out)
+    assert status["done"] is False
+
+    cancelled = await cli("cancel", "cliint", "--wait")
+    assert cancelled.code == 0, cancelled.err
+    assert cancelled.lines[0] == "cancellation of provision-tenant-cliint requested"
+    assert (
+        "✘ provision-tenant-cliint failed: cancelled by request [CancelledError]" in cancelled.lines
+    )
+
+
+VALID = ["provision", "acme", "--tier", "silo", "--email", "a@acme.example.com"]
+BAD_INPUT = {
+    "short key, bad tier, bad email": (
+        ["provision", "ab", "--tier", "gold", "--email", "nope"],
+        [
+            "error: tenant_key: tenant key must be 3-32 characters, got 2",
+            "error: contacts[0].email: value is not a valid email address: "
+            "An email address must have an @-sign.",
+            "error: subscription.tier: Input should be 'silo', 'pooled' or 'bridge'",
+        ],
+    ),
+    "end before start": (
+        [*VALID, "--start", "2025-02-01", "--end", "2025-01-01"],
+        ["error: subscription.end_date: subscription end_date is before start_date"],
+    ),
+    "duplicate domains": (
+        ["preview", *VALID[1:], "--domain", "a.example.com", "--domain", "A.example.com"],
+        ["error: domains[1]: 'a.example.com' repeats domains[0]"],
+    ),
+    "no contact": (
+        ["provision", "acme", "--tier", "silo"],
+        ["error: contacts: is required"],
+    ),
+    "bad parameter": (
+        [*VALID, "--param", "x"],
+        ["error: parameters: expected KEY=VALUE, got 'x'"],
+    ),
+    "bad tenant id": (
+        ["status", "bad id"],
+        [
+            "error: tenant_id: tenant id must be 1-64 characters of letters, digits, '_', '.', "
+            "':' or '-', starting with a letter or digit"
+        ],
+    ),
+    "bad kind": (
+        ["watch", "acme", "--kind", "upgrade"],
+        ["error: kind: Input should be 'provision', 'deprovision', 'deploy' or 'preview'"],
+    ),
+    "bad filter": (
+        ["list", "--tier", "gold"],
+        ["error: tier: Input should be 'silo', 'pooled' or 'bridge'"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+async def test_bad_input_is_one_line_per_field_and_exit_2(cli: Cli, case: str):
+    args, expected = BAD_INPUT[case]
+    result = await cli(*args)
+    assert (result.code, result.out) == (2, "")
+    assert result.err.splitlines() == expected
+
+
+async def test_unknown_tenant_exits_3(cli: Cli):
+    for args in (["status", "t-nobody"], ["stacks", "t-nobody"], ["cancel", "t-nobody"]):
+        result = await cli(*args)
+        assert result.code == 3, (args, result.err)
+        assert result.err.startswith("error: no ") and "t-nobody" in result.err
+
+
+async def test_api_down_exits_5(cli: Cli, cli_env: dict[str, str]):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"127.0.0.1:{sock.getsockname()[1]}"
+    result = await cli("status", "cliprov", env={**cli_env, "TENANTCTL_API": closed})
+    assert result.code == 5
+    assert result.err.splitlines()[-1] == (
+        f"hint: is the API at {closed} running? `tenantctl dev` starts a local one"
+    )
+
+
+async def test_wrong_token_exits_2(cli: Cli, cli_env: dict[str, str]):
+    result = await cli("list", env={**cli_env, "TENANTCTL_TOKEN": "wrong"})
+    assert result.code == 2
+    assert result.err == "error: missing or invalid bearer token (authorization metadata)\n"
+
+
+async def test_direct_mode_talks_to_temporal_and_the_registry(
+    cli: Cli, engine: RunningEngine, tmp_path: Path
+):
+    env = clean_env(**engine.env())
+    status = await cli("--direct", "status", "cliprov", "-o", "json", env=env)
+    assert status.code == 0, status.err
+    assert json.loads(status.out)["outcome"]["success"] is True
+    listed = await cli("--direct", "list", "--status", "ACTIVE", "-o", "json", env=env)
+    assert [t["tenant_id"] for t in json.loads(listed.out)["tenants"]] == ["cliprov"]
+
+
+async def test_help_documents_the_exit_codes(cli: Cli):
+    result = await cli("--help")
+    assert result.code == 0
+    text = " ".join(result.out.split())
+    for phrase in (
+        "0 ok",
+        "2 bad input or usage",
+        "3 not found",
+        "5 unavailable",
+        "130 interrupted",
+    ):
+        assert phrase in text
+
+
+async def test_tls_options_reach_an_mtls_api(temporal_env: WorkflowEnvironment, tmp_path: Path):
+    pki = make_pki(tmp_path / "pki")
+    async with running_engine(
+        temporal_env,
+        tmp_path / "engine",
+        worker=False,
+        tls_cert=pki.server_cert,
+        tls_key=pki.server_key,
+        tls_client_ca=pki.ca,
+    ) as secured:
+        env = clean_env(TENANTCTL_API=secured.address, TENANTCTL_TOKEN=secured.token)
+        tls = ["--tls-ca", str(pki.ca), "--tls-cert", str(pki.client_cert)]
+        ok = await finish(
+            await start(
+                *tls, "--tls-key", str(pki.client_key), "list", "-o", "json", env=env, cwd=tmp_path
+            )
+        )
+        assert ok.code == 0, ok.err
+        assert json.loads(ok.out) == {"next_page_token": None, "tenants": []}
+        refused = await finish(await start("--tls-ca", str(pki.ca), "list", env=env, cwd=tmp_path))
+        assert refused.code == 5
