@@ -26,6 +26,12 @@ typecheck:
 
 check: lint typecheck test
 
+proto:
+	tools/gen_proto.sh
+
+dev:
+	.venv/bin/tenantctl dev
+
 bench:
 	$(PY) -m bench.engine_up
 	$(PY) -m bench.provision_e2e

@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .models import (
     Component,
@@ -136,6 +136,14 @@ class ProvisionTenantInput(_Payload):
     # Catalog-specific program knobs (documented by each catalog).
     parameters: dict[str, str] = Field(default_factory=dict)
     policies: ActivityPolicies = Field(default_factory=ActivityPolicies)
+
+    @model_validator(mode="after")
+    def _unique_domains(self) -> ProvisionTenantInput:
+        # Checked here too, not only in TenantSpec: a workflow must never start with input
+        # that ``spec()`` would then refuse inside workflow code.
+        if len(set(self.domains)) != len(self.domains):
+            raise ValueError("domains must not repeat")
+        return self
 
     def spec(self, **changes: Any) -> TenantSpec:
         """The TenantSpec the stack programs receive."""

@@ -9,10 +9,12 @@ stops the CLI cleanly: state saved, lock released).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import signal
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import timedelta
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -26,9 +28,10 @@ from .health import HealthServer
 from .notifications import build_notifier
 from .registry import TenantRegistry
 from .runner import PulumiEngine
+from .service import run_service
 from .settings import Settings
 
-__all__ = ["build_worker", "main", "run_worker"]
+__all__ = ["build_activities", "build_worker", "main", "run_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -36,33 +39,40 @@ log = logging.getLogger(__name__)
 HEARTBEAT_THROTTLE = timedelta(seconds=2)
 
 
-async def build_worker(
-    settings: Settings, client: Client, stack: AsyncExitStack, catalog: ProgramCatalog | None
-) -> Worker:
-    """The Worker with real activities; resources are closed by ``stack``."""
+def build_activities(
+    settings: Settings, stack: AsyncExitStack, catalog: ProgramCatalog | None
+) -> list[Callable[..., Any]]:
+    """The real activities; built before connecting so bad settings fail at once."""
     engine = PulumiEngine(settings, catalog or load_catalog(settings.pulumi.catalog, settings))
     registry = TenantRegistry(settings.registry.database_url)
     stack.callback(registry.close)
     stacks = StackActivities(engine, max_concurrent=settings.worker.max_concurrent_pulumi)
     stack.callback(stacks.close)
     tenants = TenantActivities(registry, build_notifier(settings, registry))
+    return [
+        stacks.stack_up,
+        stacks.stack_preview,
+        stacks.stack_destroy,
+        stacks.stack_outputs,
+        tenants.register_tenant,
+        tenants.load_tenant,
+        tenants.set_tenant_status,
+        tenants.set_app_version,
+        tenants.record_resources,
+        tenants.send_notification,
+    ]
+
+
+def build_worker(
+    settings: Settings, client: Client, activities: list[Callable[..., Any]]
+) -> Worker:
+    """The Worker for the tenant workflows and the given activities."""
     return Worker(
         client,
         task_queue=settings.temporal.task_queue,
         workflows=workflows.ALL,
         workflow_runner=workflows.sandbox_runner(),
-        activities=[
-            stacks.stack_up,
-            stacks.stack_preview,
-            stacks.stack_destroy,
-            stacks.stack_outputs,
-            tenants.register_tenant,
-            tenants.load_tenant,
-            tenants.set_tenant_status,
-            tenants.set_app_version,
-            tenants.record_resources,
-            tenants.send_notification,
-        ],
+        activities=activities,
         max_concurrent_activities=settings.worker.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.worker.max_concurrent_workflows,
         graceful_shutdown_timeout=settings.worker.graceful_shutdown,
@@ -80,8 +90,11 @@ async def run_worker(
 ) -> None:
     """Run until ``stop`` is set, then shut down gracefully."""
     async with AsyncExitStack() as stack:
-        client = await connect(settings.temporal)
-        worker = await build_worker(settings, client, stack, catalog)
+        activities = build_activities(settings, stack, catalog)
+        client = await _connect_until_stopped(settings, stop)
+        if client is None:
+            return
+        worker = build_worker(settings, client, activities)
         health = None
         if settings.worker.health_listen:
             health = HealthServer(settings.worker.health_listen, client)
@@ -102,20 +115,27 @@ async def run_worker(
             )
 
 
+async def _connect_until_stopped(settings: Settings, stop: asyncio.Event) -> Client | None:
+    """Connect to Temporal, retrying with back-off: a worker may start before Temporal."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            return await connect(settings.temporal)
+        except RuntimeError as exc:
+            log.warning(
+                "temporal at %s not reachable (%s); retrying in %.0fs",
+                settings.temporal.address,
+                str(exc).splitlines()[0][:200],
+                delay,
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        delay = min(delay * 2, 30.0)
+    return None
+
+
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    settings = Settings()
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await run_worker(settings, stop=stop)
-
-    asyncio.run(run())
+    run_service(lambda settings, stop: run_worker(settings, stop=stop))
 
 
 if __name__ == "__main__":

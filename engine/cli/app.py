@@ -77,6 +77,22 @@ app.command()(queries.stacks)
 
 
 @app.command()
+def worker() -> None:
+    """Run the worker (workflows and activities) with the TENANT_* settings; SIGTERM stops it."""
+    from engine.worker import main as worker_main
+
+    worker_main()
+
+
+@app.command()
+def api() -> None:
+    """Serve the gRPC API alone with the TENANT_* settings (the worker runs elsewhere)."""
+    from engine.api.__main__ import main as api_main
+
+    api_main()
+
+
+@app.command()
 def dev(
     ctx: typer.Context,
     state_dir: Annotated[
