@@ -55,6 +55,7 @@ MAX_PARAMETER_VALUE = 1024
 M = TypeVar("M", bound=BaseModel)
 
 # Model-level rules report the model's location; name the field a user has to change.
+_REPEATED_DOMAINS = "domains must not repeat"  # engine.models / engine.contracts wording
 _MODEL_RULE_FIELDS: dict[tuple[int | str, ...], str] = {("subscription",): "subscription.end_date"}
 
 
@@ -116,7 +117,11 @@ def provision_input(fields: Mapping[str, Any], *, dry_run: bool = False) -> Prov
     try:
         model = ProvisionTenantInput.model_validate({**fields, "dry_run": dry_run})
     except PydanticValidationError as exc:
-        raise InvalidRequest([*violations(exc), *limits]) from None
+        found = violations(exc)
+        if any(v.field.startswith("domains[") for v in limits):
+            # The model's own repeated-domain rule, already reported per domain above.
+            found = [v for v in found if v.description != _REPEATED_DOMAINS]
+        raise InvalidRequest([*found, *limits]) from None
     if limits:
         raise InvalidRequest(limits)
     try:
