@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from engine.worker import run_worker
 from stacks.local import build_local_catalog
 from tests.conftest import make_settings
 from tests.support.moto import FAKE_CREDENTIALS, running_moto
+from tests.support.postgres import PostgresServer, postgres_or_fail
 
 
 @pytest.fixture(scope="session")
@@ -56,9 +58,40 @@ def fast_policies(settings: Settings) -> None:
         policy.maximum_attempts = 2
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    with postgres_or_fail() as server:
+        yield server
+
+
 @pytest.fixture
 async def stack(
     tmp_path: Path, temporal_env: WorkflowEnvironment, ses_endpoint: str
+) -> AsyncIterator[Stack]:
+    """The worker with a SQLite registry (the default)."""
+    async with running_stack(
+        tmp_path, temporal_env, ses_endpoint, f"sqlite:///{tmp_path / 'registry.db'}"
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+async def pg_stack(
+    tmp_path: Path,
+    temporal_env: WorkflowEnvironment,
+    ses_endpoint: str,
+    postgres: PostgresServer,
+) -> AsyncIterator[Stack]:
+    """The worker with its registry in a real PostgreSQL (a private cluster for the run)."""
+    async with running_stack(
+        tmp_path, temporal_env, ses_endpoint, postgres.create_database()
+    ) as running:
+        yield running
+
+
+@asynccontextmanager
+async def running_stack(
+    tmp_path: Path, temporal_env: WorkflowEnvironment, ses_endpoint: str, database_url: str
 ) -> AsyncIterator[Stack]:
     sender = f"noreply-{uuid.uuid4().hex[:8]}@example.com"
     boto3.client(
@@ -68,7 +101,7 @@ async def stack(
     settings = make_settings(tmp_path / "state")
     settings.temporal.address = temporal_env.client.service_client.config.target_host
     settings.temporal.task_queue = f"e2e-{uuid.uuid4().hex[:8]}"
-    settings.registry.database_url = f"sqlite:///{tmp_path / 'registry.db'}"
+    settings.registry.database_url = database_url
     settings.worker.health_listen = ""
     settings.notifications = NotificationSettings(backend="ses", from_email=sender)
     settings.aws = AwsSettings(

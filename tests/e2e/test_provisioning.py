@@ -174,3 +174,16 @@ async def test_cancel_during_a_pulumi_step_stops_it_and_removes_everything(
     assert files_under(stack.resources) == []
     assert stack.engine.list_stacks("soylent") == []
     assert stack.registry.get(tid).status is TenantStatus.PROVISIONFAILED
+
+
+async def test_provision_with_the_registry_in_postgresql(pg_stack: Stack) -> None:
+    tid = f"t-{uuid.uuid4().hex[:8]}"
+    assert pg_stack.settings.registry.database_url.startswith("postgresql+psycopg://")
+
+    await pg_stack.client.provision(provision_input(tid, "wonka", idp=None))
+    result = await pg_stack.client.result("provision", tid)
+
+    assert isinstance(result, ProvisionTenantResult) and result.success, result
+    assert pg_stack.registry.get(tid).status is TenantStatus.ACTIVE
+    assert {r.component.value for r in pg_stack.registry.resources(tid)} == {"infra", "app"}
+    assert [h.to_status for h in pg_stack.registry.history(tid)][-1] is TenantStatus.ACTIVE
