@@ -28,6 +28,7 @@ from stacks.local import build_local_catalog, read_journal
 from tests.conftest import PASSPHRASE, make_settings
 from tests.e2e.conftest import fast_policies, provision_input
 from tests.engine.conftest import files_under
+from tests.support.processes import kill_processes_under
 from tests.support.temporal import dev_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,6 +57,7 @@ def worker_process(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(30)
+        kill_processes_under(Path(env["TENANT_PULUMI__STATE_DIR"]))
 
 
 def _worker_env(tmp: Path, address: str, queue: str, health: str = "") -> dict[str, str]:
@@ -106,8 +108,10 @@ async def test_worker_killed_mid_pulumi_is_replaced_and_the_tenant_converges(
     with worker_process(env, tmp_path / "worker1.log") as first:
         await client.provision(request)
         await _infra_started(first, resources, tmp_path / "worker1.log")
-        os.killpg(first.pid, signal.SIGKILL)  # the worker, its Pulumi CLI and plugins
+        os.killpg(first.pid, signal.SIGKILL)  # the worker and its Pulumi CLI
         first.wait(30)
+        # The plugins run in process groups of their own: they survive the kill.
+        kill_processes_under(tmp_path / "state")
     made_before_kill = {e["path"] for e in read_journal(resources) if e["op"] == "create"}
     assert len(made_before_kill) < count + 1
 

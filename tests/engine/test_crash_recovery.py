@@ -14,6 +14,7 @@ from engine.runner import PulumiEngine
 from stacks.local import read_journal
 from tests.conftest import make_spec
 from tests.engine.conftest import files_under
+from tests.support.processes import kill_processes_under
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -56,6 +57,8 @@ def test_sigkill_mid_up_then_next_operation_recovers_and_converges(
         # machine or an OOM-killed container would.
         os.killpg(child.pid, signal.SIGKILL)
         child.wait(30)
+        # The plugins run in process groups of their own: they survive the kill.
+        kill_processes_under(state_dir)
     killed_with = len(_creates(resources_root))
     assert killed_with < count, "the kill came too late to test anything"
 
