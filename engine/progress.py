@@ -46,7 +46,6 @@ class ProgressTracker:
         self._failed: set[str] = set()
         self.changes: list[ResourceChange] = []
         self.errors: list[str] = []
-        self.resource_changes: dict[str, int] = {}
 
     @property
     def snapshot(self) -> Progress:
@@ -104,12 +103,6 @@ class ProgressTracker:
                 diag = event.diagnostic_event
                 if diag.severity == "error":
                     self.errors.append(diag.message.strip())
-                return False
-            elif event.summary_event is not None:
-                self.resource_changes = {
-                    (k.value if isinstance(k, OpType) else str(k)): v
-                    for k, v in event.summary_event.resource_changes.items()
-                }
                 return False
             else:
                 return False

@@ -22,6 +22,7 @@ from engine.client import TenantClient, connect
 from engine.contracts import ProvisionTenantResult, WorkflowKind, WorkflowStatus, workflow_id
 from engine.errors import ConfigurationError, StackError
 from engine.errors import ValidationError as EngineValidationError
+from engine.health import temporal_reachable
 from engine.registry import TenantNotFoundError, TenantRecord, TenantRegistry
 from engine.runner import PulumiEngine
 from engine.settings import Settings
@@ -102,10 +103,9 @@ class TenantOperations:
     async def temporal_reachable(self) -> bool:
         try:
             client = await self.client()
-            ok: bool = await client.client.service_client.check_health(timeout=timedelta(seconds=2))
-        except Exception:  # noqa: BLE001 - any failure to answer means "not reachable"
+        except Unavailable:
             return False
-        return ok
+        return await temporal_reachable(client.client)
 
     async def _registry_call(self, call: Callable[[TenantRegistry], T]) -> T:
         """``call(registry)`` on a worker thread (the registry blocks), errors as API errors."""

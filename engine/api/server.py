@@ -20,6 +20,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from engine.errors import ConfigurationError
+from engine.health import follow_temporal
 from engine.settings import ApiSettings, Settings
 
 from ._gen import tenant_engine_pb2_grpc as pb_grpc
@@ -108,8 +109,16 @@ class ApiServer:
         self._server = server
         await self._health.set("", _SERVING)
         # Ready once Temporal answers; the first check runs at once, off the start path.
-        await self._set_ready(False)
-        self._task = asyncio.create_task(self._follow_temporal(), name="api-health")
+        await self._health.set(SERVICE_NAME, _NOT_SERVING)
+        self._task = asyncio.create_task(
+            follow_temporal(
+                self._health,
+                self.operations.temporal_reachable,
+                (SERVICE_NAME,),
+                self._health_interval.total_seconds(),
+            ),
+            name="api-health",
+        )
         log.info(
             "API on %s (%s, auth %s)",
             self.address,
@@ -128,19 +137,6 @@ class ApiServer:
             await self._server.stop(grace)
             self._server = None
         await self.operations.close()
-
-    async def _set_ready(self, ok: bool) -> None:
-        await self._health.set(SERVICE_NAME, _SERVING if ok else _NOT_SERVING)
-
-    async def _follow_temporal(self) -> None:
-        reachable: bool | None = None
-        while True:
-            ok = await self.operations.temporal_reachable()
-            if ok != reachable:
-                log.log(logging.INFO if ok else logging.WARNING, "temporal reachable: %s", ok)
-                reachable = ok
-            await self._set_ready(ok)
-            await asyncio.sleep(self._health_interval.total_seconds())
 
 
 async def run_api(

@@ -6,8 +6,6 @@ platform's shared app, which assumes the tenant's role to reach that data.
 
 from __future__ import annotations
 
-import json
-
 import pulumi
 from pulumi.automation import PulumiFn
 
@@ -16,11 +14,10 @@ from engine.models import Component, TenantSpec
 from ..common import (
     Inventory,
     StackContext,
-    assume_role_policy,
     dedicated_tenant_policy,
     tenant_tags,
 )
-from .common import config_parameter, dedicated_data, role_policy, tenant_role
+from .common import config_parameter, dedicated_data, platform_trusted_role, role_policy
 from .outputs import export_infra
 
 __all__ = ["bridge_program"]
@@ -35,14 +32,8 @@ def bridge_program(ctx: StackContext, spec: TenantSpec) -> PulumiFn:
         app_role_arn = platform.require_output("app_role_arn")
         data = dedicated_data(spec, provider=provider, tags=tags, inventory=inventory)
 
-        role = tenant_role(
-            spec,
-            trust_policy=pulumi.Output.from_input(app_role_arn).apply(
-                lambda arn: json.dumps(assume_role_policy(arn))
-            ),
-            tags=tags,
-            provider=provider,
-            inventory=inventory,
+        role = platform_trusted_role(
+            spec, app_role_arn=app_role_arn, tags=tags, provider=provider, inventory=inventory
         )
         config = config_parameter(
             spec,

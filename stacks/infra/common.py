@@ -19,6 +19,7 @@ from ..common import (
     ROLE_PATH,
     DataKey,
     Inventory,
+    assume_role_policy,
     data_key,
     encrypted_table,
     secure_bucket,
@@ -27,7 +28,14 @@ from ..common import (
     tenant_name,
 )
 
-__all__ = ["DedicatedData", "config_parameter", "dedicated_data", "role_policy", "tenant_role"]
+__all__ = [
+    "DedicatedData",
+    "config_parameter",
+    "dedicated_data",
+    "platform_trusted_role",
+    "role_policy",
+    "tenant_role",
+]
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,21 @@ def tenant_role(
     )
     inventory.add(role, role.arn)
     return role
+
+
+def platform_trusted_role(
+    spec: TenantSpec,
+    *,
+    app_role_arn: pulumi.Input[str],
+    tags: dict[str, str],
+    provider: pulumi.ProviderResource,
+    inventory: Inventory,
+) -> aws.iam.Role:
+    """The tenant role of the shared-compute tiers: only the platform app may assume it."""
+    trust = pulumi.Output.from_input(app_role_arn).apply(
+        lambda arn: json.dumps(assume_role_policy(arn))
+    )
+    return tenant_role(spec, trust_policy=trust, tags=tags, provider=provider, inventory=inventory)
 
 
 def role_policy(

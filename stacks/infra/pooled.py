@@ -25,13 +25,12 @@ from engine.models import Component, TenantSpec
 from ..common import (
     Inventory,
     StackContext,
-    assume_role_policy,
     pooled_tenant_policy,
     tenant_prefix,
     tenant_tags,
 )
 from ..platform import PARTITION_ATTRIBUTE
-from .common import config_parameter, role_policy, tenant_role
+from .common import config_parameter, platform_trusted_role, role_policy
 from .outputs import export_infra
 
 __all__ = ["PARTITION_MARKER", "pooled_program"]
@@ -83,14 +82,8 @@ def pooled_program(ctx: StackContext, spec: TenantSpec) -> PulumiFn:
             ),
             opts=retained,
         )
-        role = tenant_role(
-            spec,
-            trust_policy=pulumi.Output.from_input(app_role_arn).apply(
-                lambda arn: json.dumps(assume_role_policy(arn))
-            ),
-            tags=tags,
-            provider=provider,
-            inventory=inventory,
+        role = platform_trusted_role(
+            spec, app_role_arn=app_role_arn, tags=tags, provider=provider, inventory=inventory
         )
         config = config_parameter(
             spec,
