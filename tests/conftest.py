@@ -10,6 +10,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from engine.models import Contact, IdpConfig, IdpProvider, TenantSpec, Tier
 from engine.settings import PulumiSettings, Settings
+from tests.support.moto import running_moto
+from tests.support.postgres import PostgresServer, postgres_or_fail
 from tests.support.temporal import dev_server
 
 PASSPHRASE = "test-passphrase-not-secret"
@@ -42,6 +44,22 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     """One real Temporal dev server for the whole run (started on first use)."""
     async with dev_server() as env:
         yield env
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[str]:
+    """One moto server (S3, KMS, SES, ...) on 127.0.0.1 for the whole run.
+
+    Tests share it and isolate themselves by unique names (buckets, addresses)."""
+    with running_moto() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One private PostgreSQL cluster for the whole run (fails, never skips, if missing)."""
+    with postgres_or_fail() as server:
+        yield server
 
 
 @pytest.fixture

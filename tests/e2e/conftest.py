@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,14 +23,14 @@ from engine.settings import AwsSettings, NotificationSettings, Settings
 from engine.worker import run_worker
 from stacks.local import build_local_catalog
 from tests.conftest import make_settings
-from tests.support.moto import FAKE_CREDENTIALS, running_moto
-from tests.support.postgres import PostgresServer, postgres_or_fail
+from tests.support.moto import FAKE_CREDENTIALS
+from tests.support.postgres import PostgresServer
 
 
 @pytest.fixture(scope="session")
-def ses_endpoint() -> Iterator[str]:
-    with running_moto() as endpoint:
-        yield endpoint
+def ses_endpoint(moto: str) -> str:
+    """SES is the run's shared moto server (root conftest)."""
+    return moto
 
 
 @dataclass
@@ -56,12 +56,6 @@ def fast_policies(settings: Settings) -> None:
     ):
         policy.initial_interval = timedelta(milliseconds=200)
         policy.maximum_attempts = 2
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    with postgres_or_fail() as server:
-        yield server
 
 
 @pytest.fixture

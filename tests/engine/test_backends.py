@@ -6,7 +6,6 @@ import hashlib
 import json
 import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -18,13 +17,7 @@ from engine.settings import AwsSettings, PulumiSettings, Settings
 from stacks.local import build_local_catalog
 from tests.conftest import make_spec
 from tests.engine.conftest import files_under
-from tests.support.moto import FAKE_CREDENTIALS, running_moto
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[str]:
-    with running_moto() as endpoint:
-        yield endpoint
+from tests.support.moto import FAKE_CREDENTIALS
 
 
 @pytest.fixture

@@ -37,17 +37,11 @@ from engine.notifications import (
 from engine.registry import NotificationState, TenantRegistry
 from engine.settings import AwsSettings, NotificationSettings, Settings
 from tests.conftest import make_spec
-from tests.support.moto import FAKE_CREDENTIALS, running_moto, ses_sent_messages
+from tests.support.moto import FAKE_CREDENTIALS, ses_sent_messages
 from tests.support.smtp import SmtpServer, running_smtp
 
 K = NotificationKind
 WELCOME = NotificationContext(app_url="https://acme.app.example.com/")
-
-
-@pytest.fixture(scope="session")
-def moto() -> Iterator[str]:
-    with running_moto() as endpoint:
-        yield endpoint
 
 
 @pytest.fixture

@@ -44,9 +44,9 @@ PATH_TO: dict[TenantStatus, list[TenantStatus]] = {
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[PostgresServer]:
-    with postgres_or_fail() as server:
-        yield server
+def pg_server(postgres: PostgresServer) -> PostgresServer:
+    """The run's shared cluster (root conftest)."""
+    return postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from moto.server import ThreadedMotoServer
 
 # Moto accepts any credentials; fixed fake ones keep boto3 from looking for real ones.
@@ -47,10 +46,3 @@ def ses_sent_messages(endpoint: str) -> list[dict[str, Any]]:
     """Emails SES accepted: ``id``, ``source``, ``subject``, ``body``, ``destinations``."""
     messages: list[dict[str, Any]] = model_data(endpoint).get("ses", {}).get("Message", [])
     return messages
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """Session fixture for a conftest to import (importing it per module starts one each)."""
-    with running_moto() as endpoint:
-        yield endpoint

@@ -7,8 +7,7 @@ Each test gets its own schema (``create_schema``, milliseconds) or database
 (``create_database``, a few hundred ms), so tests stay independent without restarting
 the cluster.
 
-To share one cluster between test modules, import the ``postgres_server`` fixture into a
-conftest (a fixture imported into two modules would start two clusters).
+The suite shares one cluster: the ``postgres`` fixture in ``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -164,10 +163,3 @@ def postgres_or_fail() -> Iterator[PostgresServer]:
             yield server
     except PostgresUnavailableError as exc:
         pytest.fail(str(exc), pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """Session fixture for a conftest to import (see the module docstring)."""
-    with postgres_or_fail() as server:
-        yield server
