@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # One-command setup (README): Python environment, Temporal dev server binary, Pulumi CLI,
-# and the services the tests start (PostgreSQL binaries). Safe to re-run; with nothing
-# changed it finishes in seconds (everything is cached by pinned version under .tools/).
+# Pulumi provider plugins, actionlint, and the services the tests start (PostgreSQL
+# binaries). Safe to re-run; with nothing changed it finishes in about a second (everything
+# is cached by pinned version under .tools/, plugins by version in the Pulumi home).
+#
+# PULUMI_PLUGIN_DIR=<dir of plugin archives> installs provider plugins from there
+# (see tools/plugins.sh; .ci/run passes ../shared/providers when it exists).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -26,12 +30,34 @@ pulumi_version=$(awk '{for (i = 1; i < NF; i++) if ($i == "github.com/pulumi/pul
 tools/pulumi-cli/build.sh "$tools/pulumi/$pulumi_version"
 for f in "$tools/pulumi/$pulumi_version"/bin/*; do ln -sf "$f" .venv/bin/; done
 
-# 4. PostgreSQL server binaries for the registry tests (the tests start a private cluster).
-if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
-  echo "setup: installing PostgreSQL server binaries"
+# 4. The provider plugins of the locked SDKs (aws, auth0, keycloak), from PULUMI_PLUGIN_DIR or
+#    the network; missing ones are reported, not fatal (the local catalog needs none).
+tools/plugins.sh
+
+# 5. actionlint for `make lint` (checks .github/workflows), built from the Go module proxy.
+actionlint_version=$(awk '{for (i = 1; i < NF; i++) if ($i == "github.com/rhysd/actionlint") print $(i + 1)}' tools/actionlint/go.mod)
+tools/actionlint/build.sh "$tools/actionlint/$actionlint_version"
+ln -sf "$tools/actionlint/$actionlint_version/bin/actionlint" .venv/bin/
+
+# 6. Debian packages, only when missing: PostgreSQL server binaries for the registry tests
+#    (the tests start a private cluster), and shellcheck, which actionlint runs on the
+#    workflows' `run:` blocks (optional: without it actionlint skips those checks).
+need_pg=no
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need_pg=yes
+need_shellcheck=no
+command -v shellcheck >/dev/null || need_shellcheck=yes
+if [ "$need_pg" = yes ] || [ "$need_shellcheck" = yes ]; then
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo=sudo; fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  if [ "$need_pg" = yes ]; then
+    echo "setup: installing PostgreSQL server binaries"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  fi
+  if [ "$need_shellcheck" = yes ]; then
+    echo "setup: installing shellcheck"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq shellcheck >/dev/null ||
+      echo "setup: shellcheck not installed; actionlint will not check run: scripts" >&2
+  fi
 fi
 
-echo "setup: done in $(( $(date +%s) - t0 ))s (pulumi $(.venv/bin/pulumi version), $(.venv/bin/temporal --version | head -n1))"
+echo "setup: done in $(( $(date +%s) - t0 ))s (pulumi $(.venv/bin/pulumi version), $(.venv/bin/temporal --version | head -n1), actionlint $actionlint_version)"
