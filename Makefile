@@ -16,6 +16,7 @@ test-fast:
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 fmt:
 	.venv/bin/ruff format .
