@@ -17,6 +17,7 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/actionlint
+	.venv/bin/lint-imports
 
 fmt:
 	.venv/bin/ruff format .

@@ -17,14 +17,11 @@ from typing import Any, TypeVar
 
 from temporalio import activity
 
-from engine.command import CancelToken
-from engine.contracts import Activity, StackActivityInput, StackActivityResult
-from engine.errors import EngineError
-from engine.progress import ProgressCallback
-from engine.results import OperationResult, Progress
-from engine.runner import PulumiEngine
-
-from ._errors import to_application_error
+from engine.core.contracts import Activity, StackActivityInput, StackActivityResult
+from engine.core.errors import EngineError
+from engine.core.results import OperationResult, Progress
+from engine.pulumi import CancelToken, ProgressCallback, PulumiRunner
+from engine.temporal import to_application_error
 
 __all__ = ["StackActivities"]
 
@@ -57,11 +54,11 @@ class _Latest:
 
 
 class StackActivities:
-    """Activities over a PulumiEngine; one instance per worker."""
+    """Activities over a PulumiRunner; one instance per worker."""
 
     def __init__(
         self,
-        engine: PulumiEngine,
+        engine: PulumiRunner,
         *,
         max_concurrent: int = 4,
         heartbeat_every: float = 1.0,

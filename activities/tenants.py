@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from temporalio import activity
 
-from engine.contracts import (
+from engine.core.contracts import (
     Activity,
     NotificationInput,
     RecordResourcesInput,
@@ -16,12 +16,11 @@ from engine.contracts import (
     SetAppVersionInput,
     SetStatusInput,
 )
-from engine.errors import EngineError
-from engine.models import TenantSpec
+from engine.core.errors import EngineError
+from engine.core.models import TenantSpec
 from engine.notifications import NotificationContext, NotificationKind, Notifier
 from engine.registry import TenantRegistry, TenantResource
-
-from ._errors import to_application_error
+from engine.temporal import to_application_error
 
 __all__ = ["TenantActivities"]
 

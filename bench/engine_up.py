@@ -4,7 +4,7 @@
 
 Both sides run the same local program (10 file resources, no delay) on a new stack in a
 file backend, and both timings include creating that stack. The engine side is
-``PulumiEngine.up`` (select/create the stack, up with the event stream, outputs). The plain side is
+``PulumiRunner.up`` (select/create the stack, up with the event stream, outputs). The plain side is
 ``pulumi stack init`` then ``pulumi up --yes --skip-preview``. The Python language host plugin
 (``pulumi-language-python``) cannot be built from the Go module proxy here, so the plain
 CLI runs the program through the SDK's in-process language server (``--client``), exactly
@@ -27,13 +27,13 @@ import grpc
 from pulumi.automation._server import LanguageServer  # the SDK's inline-program host
 from pulumi.runtime.proto import language_pb2_grpc
 
-from engine.models import Component
-from engine.runner import PulumiEngine
+from engine.core.models import Component
+from engine.pulumi._runner import PulumiRunner
 from stacks.local import build_local_catalog
 from tests.conftest import PASSPHRASE, make_settings, make_spec
 
 
-def _engine_up(engine: PulumiEngine, key: str, resources: int) -> float:
+def _engine_up(engine: PulumiRunner, key: str, resources: int) -> float:
     spec = make_spec(key, parameters={"infra_resources": str(resources)})
     started = time.perf_counter()
     engine.up(spec, Component.INFRA)
@@ -42,7 +42,7 @@ def _engine_up(engine: PulumiEngine, key: str, resources: int) -> float:
     return elapsed
 
 
-def _plain_up(engine: PulumiEngine, key: str, resources: int, work: Path) -> float:
+def _plain_up(engine: PulumiRunner, key: str, resources: int, work: Path) -> float:
     spec = make_spec(key, parameters={"infra_resources": str(resources)})
     stack = f"{key}-infra"
     env = {
@@ -108,7 +108,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        engine = PulumiEngine(make_settings(root / "state"), build_local_catalog(root / "res"))
+        engine = PulumiRunner(make_settings(root / "state"), build_local_catalog(root / "res"))
         work = root / "plain"
         work.mkdir()
         # One warm-up each, so the first Python import cost is not counted.
@@ -120,7 +120,7 @@ def main() -> None:
         ]
     e, p = statistics.median(engine_times), statistics.median(plain_times)
     print(f"up of {args.resources} resources, median of {args.runs} (seconds)")
-    print(f"  engine (PulumiEngine.up):      {e:.2f}   runs: {[round(t, 2) for t in engine_times]}")
+    print(f"  engine (PulumiRunner.up):      {e:.2f}   runs: {[round(t, 2) for t in engine_times]}")
     print(f"  plain CLI (pulumi up --yes):   {p:.2f}   runs: {[round(t, 2) for t in plain_times]}")
     print(f"  ratio engine / plain:          {e / p:.2f}")
     sys.stdout.flush()

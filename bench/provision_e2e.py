@@ -22,9 +22,9 @@ import time
 import uuid
 from pathlib import Path
 
-from engine.client import TenantClient
-from engine.contracts import StackActivityResult
-from engine.worker import run_worker
+from engine.core.contracts import StackActivityResult
+from engine.temporal._client import TenantClient
+from engine.worker._worker import run_worker
 from stacks.local import build_local_catalog
 from tests.conftest import make_settings
 from tests.e2e.conftest import provision_input

@@ -1,30 +1,15 @@
-"""The tenant engine: models, settings and errors here; the rest in its modules.
+"""The tenant engine, grouped by role (see the README's layout section):
 
-Only Pulumi-free names are re-exported, because workflow code imports this package
-(through ``engine.models`` and ``engine.contracts``) inside the Temporal sandbox:
+* ``engine.core``           shared types: errors, models, contracts, results, settings
+* ``engine.pulumi``         ``PulumiRunner``: operations on tenant stacks (Automation API)
+* ``engine.registry``       tenants, status history, resources, the notification outbox
+* ``engine.notifications``  tenant notices by SES, SMTP or the log
+* ``engine.temporal``       ``TenantClient``: start and follow the tenant workflows
+* ``engine.serving``        what the worker and the API share: run loop, health
+* ``engine.worker``         the worker entry point (``tenantctl worker``)
+* ``engine.api``            the gRPC API (``tenantctl api``)
+* ``engine.cli``            ``tenantctl``
 
-* ``engine.runner.PulumiEngine``     operations on tenant stacks (Pulumi Automation API)
-* ``engine.client.TenantClient``     start and follow tenant workflows
-* ``engine.worker``                  the worker entry point (``python -m engine.worker``)
-* ``engine.registry`` / ``engine.notifications``  tenant records, status history, emails
+This package imports nothing itself: workflow code imports ``engine.core`` modules
+inside the Temporal sandbox, and must not pull the rest in.
 """
-
-from __future__ import annotations
-
-from .errors import EngineError, StackError, ValidationError
-from .models import Component, Contact, IdpConfig, IdpProvider, TenantSpec, TenantStatus, Tier
-from .settings import Settings
-
-__all__ = [
-    "Component",
-    "Contact",
-    "EngineError",
-    "IdpConfig",
-    "IdpProvider",
-    "Settings",
-    "StackError",
-    "TenantSpec",
-    "TenantStatus",
-    "Tier",
-    "ValidationError",
-]

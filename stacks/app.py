@@ -20,8 +20,8 @@ import pulumi
 import pulumi_aws as aws
 from pulumi.automation import PulumiFn
 
-from engine.errors import ValidationError
-from engine.models import Component, TenantSpec, Tier
+from engine.core.errors import ValidationError
+from engine.core.models import Component, TenantSpec, Tier
 
 from .common import (
     Inventory,

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from pulumi.automation import PulumiFn
 
-from engine.catalog import ProgramCatalog
-from engine.models import Component, TenantSpec, Tier
-from engine.settings import Settings
+from engine.core.models import Component, TenantSpec, Tier
+from engine.core.settings import Settings
+from engine.pulumi import ProgramCatalog
 
 from .app import app_program
 from .common import StackContext

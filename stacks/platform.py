@@ -1,6 +1,6 @@
 """The shared platform stack (``platform-shared``): what pooled and bridge tenants share.
 
-Created once (``PulumiEngine.ensure_platform``) and only referenced by tenant stacks,
+Created once (``PulumiRunner.ensure_platform``) and only referenced by tenant stacks,
 through ``pulumi.StackReference`` on the outputs named in ``PLATFORM_OUTPUTS``:
 
 - the shared data key, bucket and table that pooled tenants get a prefix and a partition

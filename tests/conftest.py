@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from engine.models import Contact, IdpConfig, IdpProvider, TenantSpec, Tier
-from engine.settings import PulumiSettings, Settings
+from engine.core.models import Contact, IdpConfig, IdpProvider, TenantSpec, Tier
+from engine.core.settings import PulumiSettings, Settings
 from tests.support.moto import running_moto
 from tests.support.postgres import PostgresServer, postgres_or_fail
 from tests.support.temporal import dev_server

@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from engine.contracts import (
+    from engine.core.contracts import (
         Activity,
         ActivityPolicies,
         NotificationInput,
@@ -19,9 +19,9 @@ with workflow.unsafe.imports_passed_through():
         Step,
         WorkflowStatus,
     )
-    from engine.models import Component, TenantStatus
-    from engine.search_attributes import TENANT_STATUS
-    from engine.settings import ActivityPolicy
+    from engine.core.models import Component, TenantStatus
+    from engine.core.search_attributes import TENANT_STATUS
+    from engine.core.settings import ActivityPolicy
 
     from ._support import options, uncancellable
 

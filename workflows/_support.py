@@ -12,23 +12,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from engine.settings import ActivityPolicy
+    from engine.core.settings import ActivityPolicy
 
 T = TypeVar("T")
-
-# Faults no retry can fix: the workflow's activities raise them non-retryable anyway;
-# listing them also protects against an implementation that forgets to.
-PERMANENT_ERRORS = [
-    "ValidationError",
-    "InvalidTenantKeyError",
-    "CatalogError",
-    "ConfigurationError",
-    "ProgramError",
-    "StackNotFoundError",
-    "TenantNotFoundError",
-    "InvalidStatusTransitionError",
-    "InvalidCredentialsError",
-]
 
 
 def options(policy: ActivityPolicy, *, long_running: bool = False) -> dict[str, Any]:
@@ -40,7 +26,6 @@ def options(policy: ActivityPolicy, *, long_running: bool = False) -> dict[str, 
             backoff_coefficient=policy.backoff,
             maximum_attempts=policy.maximum_attempts,
             maximum_interval=max(policy.initial_interval * 10, timedelta(seconds=1)),
-            non_retryable_error_types=PERMANENT_ERRORS,
         ),
     }
     if policy.heartbeat is not None:

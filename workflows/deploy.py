@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from engine.contracts import (
+    from engine.core.contracts import (
         Activity,
         DeployTenantInput,
         DeployTenantResult,
@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
         StackActivityInput,
         Step,
     )
-    from engine.models import Component, TenantSpec
+    from engine.core.models import Component, TenantSpec
 
     from ._base import TenantWorkflowBase
     from ._support import describe

@@ -6,7 +6,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from engine.contracts import (
+    from engine.core.contracts import (
         Activity,
         DeprovisionTenantInput,
         DeprovisionTenantResult,
@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
         Step,
         StepFailure,
     )
-    from engine.models import Component, TenantSpec, TenantStatus
+    from engine.core.models import Component, TenantSpec, TenantStatus
 
     from ._base import TenantWorkflowBase
     from ._support import describe

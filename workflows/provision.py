@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from engine.contracts import (
+    from engine.core.contracts import (
         Activity,
         ComponentPlan,
         ProvisionTenantInput,
@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
         Step,
         StepFailure,
     )
-    from engine.models import Component, TenantStatus
+    from engine.core.models import Component, TenantStatus
 
     from ._base import TenantWorkflowBase
     from ._support import describe, uncancellable

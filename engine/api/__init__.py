@@ -12,16 +12,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
-    AlreadyRunning,
-    ApiError,
-    FailedPrecondition,
-    FieldViolation,
-    InvalidRequest,
-    NotFound,
-    Unauthenticated,
-    Unavailable,
-)
 from .protocol import SERVICE_NAME
 from .views import Outcome, PreviewView, StackList, Started, StatusView, TenantPage
 
@@ -31,13 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SERVICE_NAME",
-    "AlreadyRunning",
-    "ApiError",
     "ApiServer",
-    "FailedPrecondition",
-    "FieldViolation",
-    "InvalidRequest",
-    "NotFound",
     "Outcome",
     "PreviewView",
     "StackList",
@@ -45,8 +29,6 @@ __all__ = [
     "StatusView",
     "TenantOperations",
     "TenantPage",
-    "Unauthenticated",
-    "Unavailable",
     "run_api",
 ]
 

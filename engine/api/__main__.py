@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.service import run_service
+from engine.serving import run_service
 
 from .server import run_api
 

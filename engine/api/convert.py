@@ -10,9 +10,9 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from engine.contracts import ComponentPlan, ProvisionTenantInput, WorkflowKind
-from engine.models import Component
-from engine.results import Progress, ResourceChange
+from engine.core.contracts import ComponentPlan, ProvisionTenantInput, WorkflowKind
+from engine.core.models import Component
+from engine.core.results import Progress, ResourceChange
 
 from ._gen import tenant_engine_pb2 as pb
 from .views import Outcome, PreviewView, Started, StatusView

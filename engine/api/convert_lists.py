@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.models import Component
-from engine.results import StackInfo
+from engine.core.models import Component
+from engine.core.results import StackInfo
 
 from ._gen import tenant_engine_pb2 as pb
 from .convert import aware, from_timestamp, to_timestamp

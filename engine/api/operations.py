@@ -3,7 +3,7 @@
 Every operation validates its request first (``engine.api.validation``) and refuses a bad
 one before touching Temporal; failures come out as ``engine.api.errors`` types. Temporal
 is connected on first use, so the API starts (and answers health checks) while Temporal
-is still coming up, and a call made meanwhile is answered ``Unavailable``.
+is still coming up, and a call made meanwhile is answered ``UnavailableError``.
 """
 
 from __future__ import annotations
@@ -14,27 +14,25 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import OperationalError
 from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
 
-from engine.catalog import ProgramCatalog
-from engine.client import TenantClient, connect
-from engine.contracts import ProvisionTenantResult, WorkflowKind, WorkflowStatus, workflow_id
-from engine.errors import ConfigurationError, StackError
-from engine.errors import ValidationError as EngineValidationError
-from engine.health import temporal_reachable
-from engine.registry import TenantNotFoundError, TenantRecord, TenantRegistry
-from engine.runner import PulumiEngine
-from engine.settings import Settings
-
-from ._temporal import describe, started_view, temporal_errors
-from .errors import (
-    FailedPrecondition,
+from engine.core.contracts import ProvisionTenantResult, WorkflowKind, WorkflowStatus, workflow_id
+from engine.core.errors import (
+    ConfigurationError,
     FieldViolation,
     InvalidRequest,
-    NotFound,
-    Unavailable,
+    PreconditionError,
+    StackError,
+    UnavailableError,
 )
+from engine.core.errors import ValidationError as EngineValidationError
+from engine.core.settings import Settings
+from engine.pulumi import ProgramCatalog, PulumiRunner
+from engine.registry import TenantRecord, TenantRegistry
+from engine.serving import temporal_reachable
+from engine.temporal import TenantClient, connect
+
+from ._temporal import describe, started_view, temporal_errors
 from .validation import (
     TenantRef,
     deploy_input,
@@ -73,11 +71,11 @@ class TenantOperations:
         self.settings = settings
         self._watch_interval = watch_interval
         # A status query needs a worker: without one it would wait for as long as the
-        # caller does. Past this it is answered Unavailable.
+        # caller does. Past this it is answered UnavailableError.
         self._query_timeout = query_timeout
         self._client: TenantClient | None = None
         self._registry: TenantRegistry | None = None
-        self._engine: PulumiEngine | None = None
+        self._engine: PulumiRunner | None = None
         self._lock = asyncio.Lock()
         self._registry_lock = asyncio.Lock()
 
@@ -96,14 +94,14 @@ class TenantOperations:
                 try:
                     client = await connect(self.settings.temporal)
                 except RuntimeError as exc:  # the SDK's "Failed client connect: ..."
-                    raise Unavailable(f"cannot reach Temporal at {address}: {exc}") from None
+                    raise UnavailableError(f"cannot reach Temporal at {address}: {exc}") from None
                 self._client = TenantClient(client, self.settings)
             return self._client
 
     async def temporal_reachable(self) -> bool:
         try:
             client = await self.client()
-        except Unavailable:
+        except UnavailableError:
             return False
         return await temporal_reachable(client.client)
 
@@ -115,15 +113,11 @@ class TenantOperations:
                     url = self.settings.registry.database_url
                     self._registry = await asyncio.to_thread(TenantRegistry, url)
             return await asyncio.to_thread(call, self._registry)
-        except TenantNotFoundError as exc:
-            raise NotFound(exc.message, resource_type="tenant", resource_name=exc.tenant) from None
         except EngineValidationError as exc:
             prefix = f"{exc.field}: " if exc.field else ""
             raise InvalidRequest(
                 [FieldViolation(exc.field or "", exc.message.removeprefix(prefix))]
             ) from None
-        except OperationalError as exc:
-            raise Unavailable(f"tenant registry unavailable: {exc.orig or exc}") from None
 
     # -- starting workflows ------------------------------------------------------------
 
@@ -191,12 +185,12 @@ class TenantOperations:
             async with asyncio.timeout(seconds):
                 status = await client.status(ref.kind, ref.tenant_id)
         except TimeoutError:
-            raise Unavailable(
+            raise UnavailableError(
                 f"no worker answered the status query of {describe(ref)} within {seconds:g}s; "
                 f"is a worker polling task queue {self.settings.temporal.task_queue!r}?"
             ) from None
         except WorkflowQueryFailedError as exc:  # e.g. its workflow task keeps failing
-            raise FailedPrecondition(
+            raise PreconditionError(
                 f"{describe(ref)} could not answer its status query: {exc}"
             ) from None
         return await self._view(client, ref, status)
@@ -210,7 +204,7 @@ class TenantOperations:
             description = await client.handle(ref.kind, ref.tenant_id).describe()
             if description.status != WorkflowExecutionStatus.RUNNING:
                 state = description.status.name if description.status else "UNKNOWN"
-                raise FailedPrecondition(f"workflow {wf_id} has already ended ({state})")
+                raise PreconditionError(f"workflow {wf_id} has already ended ({state})")
             await client.cancel(ref.kind, ref.tenant_id)
         log.info("cancellation of %s requested", wf_id)
         return wf_id
@@ -255,13 +249,13 @@ class TenantOperations:
             engine = self._pulumi()
             stacks = await asyncio.to_thread(engine.list_stacks, record.tenant_key)
         except ConfigurationError as exc:
-            raise FailedPrecondition(f"cannot list stacks: {exc.message}") from None
+            raise PreconditionError(f"cannot list stacks: {exc.message}") from None
         except StackError as exc:
-            raise Unavailable(f"cannot read the Pulumi backend: {exc.message}") from None
+            raise UnavailableError(f"cannot read the Pulumi backend: {exc.message}") from None
         return StackList(tenant_key=record.tenant_key, stacks=stacks)
 
-    def _pulumi(self) -> PulumiEngine:
+    def _pulumi(self) -> PulumiRunner:
         if self._engine is None:
             # Listing needs the backend, not programs: an empty catalog will do.
-            self._engine = PulumiEngine(self.settings, ProgramCatalog(name="api"))
+            self._engine = PulumiRunner(self.settings, ProgramCatalog(name="api"))
         return self._engine

@@ -19,9 +19,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from engine.errors import ConfigurationError
-from engine.health import follow_temporal
-from engine.settings import ApiSettings, Settings
+from engine.core.errors import ConfigurationError
+from engine.core.settings import ApiSettings, Settings
+from engine.serving import follow_temporal
 
 from ._gen import tenant_engine_pb2_grpc as pb_grpc
 from .auth import BearerTokenInterceptor

@@ -14,10 +14,11 @@ from typing import Any, NoReturn, TypeVar
 
 import grpc
 
+from engine.core.errors import EngineError, InvalidRequest
+
 from . import convert, convert_lists
 from ._gen import tenant_engine_pb2 as pb
 from ._gen import tenant_engine_pb2_grpc as pb_grpc
-from .errors import ApiError, InvalidRequest
 from .operations import TenantOperations
 from .status import to_grpc_status
 
@@ -31,7 +32,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 
 async def _abort(context: Context, exc: BaseException) -> NoReturn:
-    if isinstance(exc, ApiError | InvalidRequest):
+    if isinstance(exc, EngineError | InvalidRequest):
         await context.abort_with_status(to_grpc_status(exc))
     log.error("internal error", exc_info=exc)
     await context.abort(grpc.StatusCode.INTERNAL, "internal error; the server log has details")

@@ -1,4 +1,7 @@
-"""API errors as ``google.rpc.Status`` with error details, and back (server and CLI).
+"""Engine errors as ``google.rpc.Status`` with error details, and back (server and CLI).
+
+The one gRPC mapping: ``GRPC_CODES`` gives each branch of ``engine.core.errors`` its
+status code (the first matching class wins), and ``from_rpc_error`` reverses it.
 
 INVALID_ARGUMENT carries ``google.rpc.BadRequest`` (one field violation per bad field),
 ALREADY_EXISTS ``google.rpc.ErrorInfo`` (reason WORKFLOW_ALREADY_RUNNING, metadata
@@ -14,18 +17,39 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2  # type: ignore[import-untyped]
 from grpc_status import rpc_status  # type: ignore[import-untyped]
 
-from .errors import (
-    AlreadyRunning,
-    ApiError,
-    FailedPrecondition,
+from engine.core.errors import (
+    AlreadyRunningError,
+    CatalogError,
+    ConcurrentUpdateError,
+    ConfigurationError,
+    ConflictError,
+    EngineError,
     FieldViolation,
     InvalidRequest,
-    NotFound,
-    Unauthenticated,
-    Unavailable,
+    NotFoundError,
+    PermissionDeniedError,
+    PreconditionError,
+    UnauthenticatedError,
+    UnavailableError,
+    ValidationError,
 )
 
-__all__ = ["DOMAIN", "from_rpc_error", "to_grpc_status"]
+__all__ = ["DOMAIN", "GRPC_CODES", "from_rpc_error", "grpc_code", "to_grpc_status"]
+
+S = grpc.StatusCode
+GRPC_CODES: tuple[tuple[type[EngineError], grpc.StatusCode], ...] = (
+    (ValidationError, S.INVALID_ARGUMENT),
+    (NotFoundError, S.NOT_FOUND),
+    (AlreadyRunningError, S.ALREADY_EXISTS),
+    (ConcurrentUpdateError, S.ABORTED),
+    (ConflictError, S.FAILED_PRECONDITION),
+    (PreconditionError, S.FAILED_PRECONDITION),
+    (ConfigurationError, S.FAILED_PRECONDITION),
+    (CatalogError, S.FAILED_PRECONDITION),
+    (UnavailableError, S.UNAVAILABLE),
+    (UnauthenticatedError, S.UNAUTHENTICATED),
+    (PermissionDeniedError, S.PERMISSION_DENIED),
+)
 
 DOMAIN = "tenant.engine.v1"
 ALREADY_RUNNING = "WORKFLOW_ALREADY_RUNNING"
@@ -38,9 +62,21 @@ def _pack(message: object) -> any_pb2.Any:
     return packed
 
 
-def to_grpc_status(exc: ApiError | InvalidRequest) -> grpc.Status:
+def grpc_code(exc: EngineError) -> grpc.StatusCode:
+    """The status code of an engine error (INTERNAL for a branch the table lacks)."""
+    for kind, code in GRPC_CODES:
+        if isinstance(exc, kind):
+            return code
+    return S.INTERNAL
+
+
+def to_grpc_status(exc: EngineError) -> grpc.Status:
     """The status (code, message, details) a servicer aborts with."""
-    status = status_pb2.Status(code=getattr(code_pb2, exc.code), message=str(exc))
+    code = grpc_code(exc)
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=str(exc))
+    if isinstance(exc, ValidationError) and not isinstance(exc, InvalidRequest):
+        prefix = f"{exc.field}: " if exc.field else ""
+        exc = InvalidRequest([FieldViolation(exc.field or "", exc.message.removeprefix(prefix))])
     if isinstance(exc, InvalidRequest):
         status.message = "; ".join(str(v) for v in exc.violations)
         status.details.append(
@@ -55,7 +91,7 @@ def to_grpc_status(exc: ApiError | InvalidRequest) -> grpc.Status:
                 )
             )
         )
-    elif isinstance(exc, AlreadyRunning):
+    elif isinstance(exc, AlreadyRunningError):
         status.details.append(
             _pack(
                 error_details_pb2.ErrorInfo(
@@ -65,7 +101,7 @@ def to_grpc_status(exc: ApiError | InvalidRequest) -> grpc.Status:
                 )
             )
         )
-    elif isinstance(exc, NotFound) and exc.resource_type:
+    elif isinstance(exc, NotFoundError) and exc.resource_type:
         status.details.append(
             _pack(
                 error_details_pb2.ResourceInfo(
@@ -107,15 +143,19 @@ def from_rpc_error(error: grpc.RpcError) -> Exception:
             info = error_details_pb2.ErrorInfo()
             packed.Unpack(info)
             if info.reason == ALREADY_RUNNING:
-                return AlreadyRunning(info.metadata["workflow_id"], info.metadata["run_id"])
+                return AlreadyRunningError(info.metadata["workflow_id"], info.metadata["run_id"])
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         return InvalidRequest(violations or [FieldViolation("", message)])
     if code == grpc.StatusCode.NOT_FOUND:
-        return NotFound(message)
-    if code in (grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.FAILED_PRECONDITION):
-        return FailedPrecondition(message)
-    if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
-        return Unauthenticated(message)
+        return NotFoundError(message)
+    if code in (grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.ABORTED):
+        return ConflictError(message)
+    if code == grpc.StatusCode.FAILED_PRECONDITION:
+        return PreconditionError(message)
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        return UnauthenticatedError(message)
+    if code == grpc.StatusCode.PERMISSION_DENIED:
+        return PermissionDeniedError(message)
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-        return Unavailable(message)
-    return ApiError(f"{code.name}: {message}")
+        return UnavailableError(message)
+    return EngineError(f"{code.name}: {message}")

@@ -18,15 +18,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
-from engine.contracts import (
+from engine.core.contracts import (
     DeployTenantInput,
     DeprovisionTenantInput,
     ProvisionTenantInput,
     WorkflowKind,
 )
-from engine.models import TenantId, TenantStatus, Tier
-
-from .errors import FieldViolation, InvalidRequest
+from engine.core.errors import FieldViolation, InvalidRequest
+from engine.core.models import TenantId, TenantStatus, Tier
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",

@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.contracts import ComponentPlan, StepFailure, WorkflowKind, WorkflowStatus
-from engine.models import IdpProvider, TenantStatus, Tier
-from engine.results import StackInfo
+from engine.core.contracts import ComponentPlan, StepFailure, WorkflowKind, WorkflowStatus
+from engine.core.models import IdpProvider, TenantStatus, Tier
+from engine.core.results import StackInfo
 
 __all__ = [
     "Outcome",

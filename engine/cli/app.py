@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from engine.errors import EngineError
+from engine.core.errors import EngineError
 
 from . import commands, queries, render
 from .backend import TlsFiles

@@ -15,13 +15,12 @@ from typing import Any, Protocol
 import grpc
 
 from engine.api import convert, convert_lists
-from engine.api._gen import tenant_engine_pb2 as pb
-from engine.api._gen import tenant_engine_pb2_grpc as pb_grpc
-from engine.api.errors import FieldViolation, InvalidRequest
+from engine.api.protocol import pb, pb_grpc
 from engine.api.status import from_rpc_error
 from engine.api.views import PreviewView, StackList, Started, StatusView, TenantPage
-from engine.contracts import ProvisionTenantInput
-from engine.settings import Settings
+from engine.core.contracts import ProvisionTenantInput
+from engine.core.errors import FieldViolation, InvalidRequest
+from engine.core.settings import Settings
 
 __all__ = ["Backend", "DirectBackend", "GrpcBackend", "TlsFiles"]
 

@@ -13,7 +13,7 @@ import typer
 
 from engine.api import validation
 from engine.api.views import StatusView
-from engine.contracts import WorkflowKind
+from engine.core.contracts import WorkflowKind
 
 from . import render
 from .backend import Backend

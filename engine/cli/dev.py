@@ -22,8 +22,8 @@ from pydantic import SecretStr
 from rich.table import Table
 
 from engine.api.server import run_api
-from engine.errors import EngineError
-from engine.settings import ApiSettings, Settings
+from engine.core.errors import EngineError
+from engine.core.settings import ApiSettings, Settings
 from engine.worker import run_worker
 
 from . import render

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from engine.errors import ConfigurationError
-from engine.search_attributes import ALL as SEARCH_ATTRIBUTES
+from engine.core.errors import ConfigurationError
+from engine.core.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 __all__ = ["TemporalDevServer", "temporal_binary"]
 

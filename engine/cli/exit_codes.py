@@ -15,15 +15,19 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from engine.api.errors import (
-    AlreadyRunning,
-    FailedPrecondition,
-    InvalidRequest,
-    NotFound,
-    Unauthenticated,
-    Unavailable,
+from engine.core.errors import (
+    CatalogError,
+    ConcurrentUpdateError,
+    ConfigurationError,
+    ConflictError,
+    EngineError,
+    NotFoundError,
+    PermissionDeniedError,
+    PreconditionError,
+    UnauthenticatedError,
+    UnavailableError,
+    ValidationError,
 )
-from engine.errors import ConfigurationError, EngineError
 
 __all__ = ["EPILOG", "ExitCode", "exit_code_for"]
 
@@ -44,14 +48,17 @@ EPILOG = (
     "5 unavailable (API, Temporal or registry down); 130 interrupted."
 )
 
-_CODES: tuple[tuple[type[Exception], ExitCode], ...] = (
-    (InvalidRequest, ExitCode.USAGE),
-    (Unauthenticated, ExitCode.USAGE),
+_CODES: tuple[tuple[type[EngineError], ExitCode], ...] = (
+    (ValidationError, ExitCode.USAGE),
+    (UnauthenticatedError, ExitCode.USAGE),
+    (PermissionDeniedError, ExitCode.USAGE),
     (ConfigurationError, ExitCode.USAGE),
-    (NotFound, ExitCode.NOT_FOUND),
-    (AlreadyRunning, ExitCode.CONFLICT),
-    (FailedPrecondition, ExitCode.CONFLICT),
-    (Unavailable, ExitCode.UNAVAILABLE),
+    (CatalogError, ExitCode.USAGE),
+    (NotFoundError, ExitCode.NOT_FOUND),
+    (ConflictError, ExitCode.CONFLICT),
+    (ConcurrentUpdateError, ExitCode.CONFLICT),
+    (PreconditionError, ExitCode.CONFLICT),
+    (UnavailableError, ExitCode.UNAVAILABLE),
 )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-from engine.api.errors import FieldViolation, InvalidRequest
+from engine.core.errors import FieldViolation, InvalidRequest
 
 __all__ = ["ProvisionOptions", "provision_fields"]
 

@@ -15,10 +15,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from engine.api.errors import InvalidRequest
 from engine.api.views import Outcome, PreviewView, StackList, StatusView, TenantPage
-from engine.contracts import WorkflowKind
-from engine.errors import EngineError
+from engine.core.contracts import WorkflowKind
+from engine.core.errors import EngineError, InvalidRequest
 
 __all__ = [
     "err",

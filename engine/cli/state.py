@@ -18,9 +18,8 @@ from typing import NoReturn
 import typer
 from pydantic import ValidationError as PydanticValidationError
 
-from engine.api.errors import AlreadyRunning, Unavailable
-from engine.errors import EngineError
-from engine.settings import Settings
+from engine.core.errors import AlreadyRunningError, EngineError, UnavailableError
+from engine.core.settings import Settings
 
 from . import render
 from .backend import Backend, DirectBackend, GrpcBackend, TlsFiles
@@ -101,13 +100,13 @@ def run(ctx: typer.Context, body: Body) -> NoReturn:
         code = asyncio.run(_with_backend(state, body))
     except EngineError as exc:
         render.print_error(exc)
-        if isinstance(exc, AlreadyRunning):
+        if isinstance(exc, AlreadyRunningError):
             kind, _, tenant_id = exc.workflow_id.partition("-tenant-")
             suffix = "" if kind == "provision" else f" --kind {kind}"
             render.err.print(
                 f"hint: follow it with `tenantctl watch {tenant_id}{suffix}`", markup=False
             )
-        elif isinstance(exc, Unavailable):
+        elif isinstance(exc, UnavailableError):
             where = "Temporal (--direct)" if state.direct else f"the API at {state.address}"
             render.err.print(
                 f"hint: is {where} running? `tenantctl dev` starts a local one", markup=False

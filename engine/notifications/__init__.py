@@ -6,7 +6,6 @@ at-most-once guarantee.
 
 from __future__ import annotations
 
-from .errors import NotificationDeliveryError, NotificationError, NotificationRejectedError
 from .factory import build_notifier, ses_client
 from .models import NotificationContext, NotificationKind, OutgoingEmail, SendResult, TenantLike
 from .notifier import Notifier
@@ -17,10 +16,7 @@ __all__ = [
     "EmailSender",
     "LogSender",
     "NotificationContext",
-    "NotificationDeliveryError",
-    "NotificationError",
     "NotificationKind",
-    "NotificationRejectedError",
     "Notifier",
     "OutgoingEmail",
     "SendResult",

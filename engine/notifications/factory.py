@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from engine.core.settings import AwsSettings, Settings
 from engine.registry import TenantRegistry
-from engine.settings import AwsSettings, Settings
 
 from .notifier import Notifier
 from .senders import EmailSender, LogSender, SesSender, SmtpSender

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from engine.models import Contact
+from engine.core.models import Contact
 
 __all__ = [
     "NotificationContext",

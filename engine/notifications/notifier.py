@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from engine.core.errors import NotificationDeliveryError
 from engine.registry import NotificationOutbox
 
-from .errors import NotificationDeliveryError
 from .models import NotificationContext, NotificationKind, SendResult, TenantLike
 from .senders import EmailSender
 from .templates import render

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 from pydantic import SecretStr
 
-from .errors import NotificationDeliveryError, NotificationRejectedError
+from engine.core.errors import NotificationDeliveryError, NotificationRejectedError
+
 from .models import OutgoingEmail
 
 if TYPE_CHECKING:

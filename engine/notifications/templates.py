@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from string import Template
 from typing import NamedTuple
 
-from engine.errors import ValidationError
-from engine.models import Contact
+from engine.core.errors import ValidationError
+from engine.core.models import Contact
 
 from .models import NotificationContext, NotificationKind, OutgoingEmail, TenantLike
 

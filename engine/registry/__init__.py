@@ -6,7 +6,6 @@ and ``transitions`` for the status graph it enforces.
 
 from __future__ import annotations
 
-from .errors import InvalidStatusTransitionError, TenantConflictError, TenantNotFoundError
 from .models import (
     NotificationRecord,
     NotificationState,
@@ -20,14 +19,11 @@ from .registry import TenantRegistry
 from .transitions import allowed_targets
 
 __all__ = [
-    "InvalidStatusTransitionError",
     "NotificationOutbox",
     "NotificationRecord",
     "NotificationState",
     "ResourceRecord",
     "StatusChange",
-    "TenantConflictError",
-    "TenantNotFoundError",
     "TenantRecord",
     "TenantRegistry",
     "TenantResource",

@@ -6,8 +6,8 @@ import base64
 import binascii
 import json
 
-from engine.errors import ValidationError
-from engine.models import Component, Contact, IdpProvider, TenantStatus, Tier
+from engine.core.errors import ValidationError
+from engine.core.models import Component, Contact, IdpProvider, TenantStatus, Tier
 
 from .models import (
     NotificationRecord,

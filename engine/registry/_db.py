@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from engine.core.errors import RegistryUnavailableError
 
 from .schema import Base
 
@@ -64,6 +67,21 @@ def _sqlite_engine(database_url: str) -> Engine:
     return engine
 
 
+def _is_outage(exc: DBAPIError) -> bool:
+    """Whether the database is away (down, restarting, connection lost), not refusing us.
+
+    OperationalError covers refused connections, server shutdowns and lost connections on
+    both drivers; SQLite's "database is locked" past the busy timeout is one too, and as
+    transient. Integrity and programming errors are bugs or conflicts, never outages.
+    """
+    return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+
+
+def _first_line(exc: DBAPIError) -> str:
+    # The driver's message without SQLAlchemy's statement and background link.
+    return (str(exc.orig) if exc.orig is not None else str(exc)).strip().splitlines()[0][:300]
+
+
 class Database:
     """One engine and its session factory; creates the tables on construction."""
 
@@ -74,7 +92,15 @@ class Database:
         else:
             self.engine = create_engine(database_url, pool_pre_ping=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._create_schema(backend)
+        try:
+            self._create_schema(backend)
+        except DBAPIError as exc:
+            self.engine.dispose()
+            if _is_outage(exc):
+                raise RegistryUnavailableError(
+                    f"tenant registry unavailable: {_first_line(exc)}"
+                ) from exc
+            raise
         logger.info("registry ready on %s", self.engine.url.render_as_string(hide_password=True))
 
     def _create_schema(self, backend: str) -> None:
@@ -89,8 +115,15 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any error."""
-        with self._sessions.begin() as session:
-            yield session
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except DBAPIError as exc:
+            if _is_outage(exc):
+                raise RegistryUnavailableError(
+                    f"tenant registry unavailable: {_first_line(exc)}"
+                ) from exc
+            raise
 
     def close(self) -> None:
         self.engine.dispose()

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import TenantSpec, TenantStatus
+from engine.core.errors import TenantConflictError
+from engine.core.models import TenantSpec, TenantStatus
 
 from . import _convert
-from .errors import TenantConflictError
 from .models import TenantRecord
 from .schema import StatusChangeRow, TenantRow, utcnow
 

@@ -12,7 +12,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.models import Component, Contact, IdpConfig, IdpProvider, TenantSpec, TenantStatus, Tier
+from engine.core.models import (
+    Component,
+    Contact,
+    IdpConfig,
+    IdpProvider,
+    TenantSpec,
+    TenantStatus,
+    Tier,
+)
 
 __all__ = [
     "NotificationRecord",

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.errors import ValidationError
+from engine.core.errors import ValidationError
 
 from . import _convert
 from ._db import Database

@@ -17,13 +17,12 @@ from sqlalchemy import Delete, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.errors import ValidationError
-from engine.models import Component, TenantSpec, TenantStatus, Tier
+from engine.core.errors import InvalidStatusTransitionError, TenantNotFoundError, ValidationError
+from engine.core.models import Component, TenantSpec, TenantStatus, Tier
 
 from . import _convert
 from ._db import Database
 from ._upsert import upsert
-from .errors import InvalidStatusTransitionError, TenantNotFoundError
 from .models import ResourceRecord, StatusChange, TenantRecord, TenantResource
 from .outbox import NotificationOutbox
 from .schema import ResourceRow, StatusChangeRow, TenantRow, utcnow
@@ -101,7 +100,7 @@ class TenantRegistry:
             if current == status:
                 return _convert.tenant(row)
             if not is_allowed(current, status):
-                raise InvalidStatusTransitionError(tenant_id, current, status)
+                raise InvalidStatusTransitionError(tenant_id, current.value, status.value)
             now = utcnow()
             row.status = status.value
             row.updated_at = now

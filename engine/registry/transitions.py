@@ -18,7 +18,7 @@ deprovision is under way. Setting the current status again is a no-op, not a tra
 
 from __future__ import annotations
 
-from engine.models import TenantStatus
+from engine.core.models import TenantStatus
 
 __all__ = ["ALWAYS_ALLOWED", "allowed_targets", "is_allowed"]
 

@@ -16,9 +16,9 @@ import pulumi_auth0
 import pulumi_aws
 import pulumi_keycloak
 
-from engine.errors import ConfigurationError
-from engine.naming import PLATFORM_STACK
-from engine.settings import Auth0Settings, AwsSettings, KeycloakSettings, Settings
+from engine.core.errors import ConfigurationError
+from engine.core.settings import Auth0Settings, AwsSettings, KeycloakSettings, Settings
+from engine.pulumi import PLATFORM_STACK
 
 __all__ = ["AWS_SERVICES", "StackContext"]
 

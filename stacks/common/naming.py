@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from engine.models import TenantSpec, validate_tenant_key
+from engine.core.models import TenantSpec, validate_tenant_key
 
 __all__ = [
     "BUCKET_NAME_MAX",

@@ -7,7 +7,7 @@ invisible to the unit tests and to anyone reading a program).
 
 from __future__ import annotations
 
-from engine.models import Component, TenantSpec
+from engine.core.models import Component, TenantSpec
 
 from .naming import MANAGED_BY
 

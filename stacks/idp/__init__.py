@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pulumi.automation import PulumiFn
 
-from engine.errors import ValidationError
-from engine.models import IdpProvider, TenantSpec
+from engine.core.errors import ValidationError
+from engine.core.models import IdpProvider, TenantSpec
 
 from ..common import StackContext
 from .auth0 import auth0_program

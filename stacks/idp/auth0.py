@@ -19,7 +19,7 @@ import pulumi
 import pulumi_auth0 as auth0
 from pulumi.automation import PulumiFn
 
-from engine.models import TenantSpec
+from engine.core.models import TenantSpec
 
 from ..common import Inventory, StackContext, tenant_idp_name, tenant_name
 from ..common.credentials import initial_secret

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.errors import ValidationError
-from engine.models import Contact, TenantSpec
+from engine.core.errors import ValidationError
+from engine.core.models import Contact, TenantSpec
 
 from ..common import tenant_hosts
 

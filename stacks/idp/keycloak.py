@@ -18,7 +18,7 @@ import pulumi
 import pulumi_keycloak as keycloak
 from pulumi.automation import PulumiFn
 
-from engine.models import TenantSpec
+from engine.core.models import TenantSpec
 
 from ..common import Inventory, StackContext, tenant_idp_name, tenant_name
 from ..common.credentials import initial_secret

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pulumi
 from pulumi.automation import PulumiFn
 
-from engine.models import Component, TenantSpec
+from engine.core.models import Component, TenantSpec
 
 from ..common import (
     Inventory,

@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from engine.models import TenantSpec
+from engine.core.models import TenantSpec
 
 from ..common import (
     ROLE_PATH,

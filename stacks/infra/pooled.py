@@ -20,7 +20,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi.automation import PulumiFn
 
-from engine.models import Component, TenantSpec
+from engine.core.models import Component, TenantSpec
 
 from ..common import (
     Inventory,

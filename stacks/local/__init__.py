@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.catalog import ProgramCatalog
+from engine.pulumi import ProgramCatalog
 
 if TYPE_CHECKING:
-    from engine.settings import Settings
+    from engine.core.settings import Settings
 
 from .programs import build_local_catalog
 from .provider import JOURNAL, LocalFile, LocalFileProvider, read_journal

@@ -15,8 +15,8 @@ from pathlib import Path
 import pulumi
 from pulumi.automation import PulumiFn
 
-from engine.catalog import ProgramCatalog, ProgramFactory
-from engine.models import Component, TenantSpec
+from engine.core.models import Component, TenantSpec
+from engine.pulumi import ProgramCatalog, ProgramFactory
 
 from .provider import LocalFile
 

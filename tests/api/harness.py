@@ -23,8 +23,8 @@ from temporalio.testing import WorkflowEnvironment
 from engine.api import ApiServer, TenantOperations
 from engine.api._gen import tenant_engine_pb2 as pb
 from engine.api._gen import tenant_engine_pb2_grpc as pb_grpc
-from engine.settings import ApiSettings, RegistrySettings, Settings, TemporalSettings
-from engine.worker import run_worker
+from engine.core.settings import ApiSettings, RegistrySettings, Settings, TemporalSettings
+from engine.worker._worker import run_worker
 from stacks.local import build_local_catalog
 from tests.conftest import make_settings
 

@@ -12,7 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from engine.api import convert, validation
 from engine.api._gen import tenant_engine_pb2 as pb
-from engine.api.errors import InvalidRequest
+from engine.core.errors import InvalidRequest
 from tests.api.harness import RunningEngine, provision_request
 
 

@@ -6,15 +6,15 @@ from datetime import UTC, date, datetime
 
 from engine.api import convert, convert_lists, validation
 from engine.api.views import Outcome, StackList, StatusView, TenantPage, TenantView
-from engine.contracts import (
+from engine.core.contracts import (
     ProvisionTenantResult,
     Step,
     StepFailure,
     WorkflowKind,
 )
-from engine.models import Component, TenantStatus, Tier
+from engine.core.models import Component, TenantStatus, Tier
+from engine.core.results import Progress, StackInfo
 from engine.registry import TenantRecord
-from engine.results import Progress, StackInfo
 
 
 def test_a_validated_request_round_trips():

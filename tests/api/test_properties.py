@@ -23,8 +23,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from engine.api import convert, validation
 from engine.api._gen import tenant_engine_pb2 as pb
-from engine.api.errors import InvalidRequest
-from engine.contracts import workflow_id
+from engine.core.contracts import workflow_id
+from engine.core.errors import InvalidRequest
 from tests.api.harness import RunningEngine, running_engine, stub_for
 
 # Proto strings are UTF-8: lone surrogates cannot even be sent.

@@ -10,7 +10,7 @@ import pytest_asyncio
 from google.rpc import error_details_pb2, status_pb2  # type: ignore[import-untyped]
 
 from engine.api._gen import tenant_engine_pb2 as pb
-from engine.models import Tier
+from engine.core.models import Tier
 from engine.registry import TenantRegistry
 from tests.api.harness import RunningEngine, provision_request, watch_to_end
 from tests.conftest import make_spec

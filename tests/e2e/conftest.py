@@ -15,12 +15,12 @@ import boto3
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from engine.client import TenantClient
-from engine.contracts import ProvisionTenantInput
+from engine.core.contracts import ProvisionTenantInput
+from engine.core.settings import AwsSettings, NotificationSettings, Settings
+from engine.pulumi._runner import PulumiRunner
 from engine.registry import TenantRegistry
-from engine.runner import PulumiEngine
-from engine.settings import AwsSettings, NotificationSettings, Settings
-from engine.worker import run_worker
+from engine.temporal._client import TenantClient
+from engine.worker._worker import run_worker
 from stacks.local import build_local_catalog
 from tests.conftest import make_settings
 from tests.support.moto import FAKE_CREDENTIALS
@@ -40,7 +40,7 @@ class Stack:
     settings: Settings
     client: TenantClient
     registry: TenantRegistry
-    engine: PulumiEngine
+    engine: PulumiRunner
     resources: Path
     sender: str
 
@@ -118,7 +118,7 @@ async def running_stack(
             settings=settings,
             client=TenantClient(temporal_env.client, settings),
             registry=registry,
-            engine=PulumiEngine(settings, catalog),
+            engine=PulumiRunner(settings, catalog),
             resources=resources,
             sender=sender,
         )

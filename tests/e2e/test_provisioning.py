@@ -7,14 +7,14 @@ import uuid
 
 from temporalio.client import WorkflowHistory
 
-from engine.contracts import (
+from engine.core.contracts import (
     DeployTenantInput,
     DeployTenantResult,
     DeprovisionTenantInput,
     DeprovisionTenantResult,
     ProvisionTenantResult,
 )
-from engine.models import TenantStatus
+from engine.core.models import TenantStatus
 from stacks.local import read_journal
 from tests.e2e.conftest import Stack, provision_input
 from tests.engine.conftest import files_under

@@ -19,11 +19,11 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from temporalio.testing import WorkflowEnvironment
 
-from engine.client import TenantClient
-from engine.contracts import ProvisionTenantResult
-from engine.models import Component, TenantStatus
+from engine.core.contracts import ProvisionTenantResult
+from engine.core.models import Component, TenantStatus
+from engine.pulumi._runner import PulumiRunner
 from engine.registry import TenantRegistry
-from engine.runner import PulumiEngine
+from engine.temporal._client import TenantClient
 from stacks.local import build_local_catalog, read_journal
 from tests.conftest import PASSPHRASE, make_settings
 from tests.e2e.conftest import fast_policies, provision_input
@@ -125,7 +125,7 @@ async def test_worker_killed_mid_pulumi_is_replaced_and_the_tenant_converges(
     # Exactly the desired resources exist: none leaked, none made twice.
     expected = [f"umbrella/infra/{i}.json" for i in range(count)] + ["umbrella/app/0.json"]
     assert files_under(resources, "umbrella") == sorted(expected)
-    engine = PulumiEngine(settings, build_local_catalog(resources))
+    engine = PulumiRunner(settings, build_local_catalog(resources))
     assert len(engine.outputs("umbrella", Component.INFRA)["resources"]) == count
     with TenantRegistry(env["TENANT_REGISTRY__DATABASE_URL"]) as registry:
         assert registry.get(tid).status is TenantStatus.ACTIVE

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import ProgramCatalog
-from engine.runner import PulumiEngine
-from engine.settings import Settings
+from engine.core.settings import Settings
+from engine.pulumi._catalog import ProgramCatalog
+from engine.pulumi._runner import PulumiRunner
 from stacks.local import build_local_catalog
 
 
@@ -23,8 +23,8 @@ def catalog(resources_root: Path) -> ProgramCatalog:
 
 
 @pytest.fixture
-def engine(settings: Settings, catalog: ProgramCatalog) -> PulumiEngine:
-    return PulumiEngine(settings, catalog, stack_wait=60)
+def engine(settings: Settings, catalog: ProgramCatalog) -> PulumiRunner:
+    return PulumiRunner(settings, catalog, stack_wait=60)
 
 
 def files_under(root: Path, tenant_key: str | None = None) -> list[str]:

@@ -11,9 +11,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from engine.models import Component
-from engine.runner import PulumiEngine
-from engine.settings import AwsSettings, PulumiSettings, Settings
+from engine.core.models import Component
+from engine.core.settings import AwsSettings, PulumiSettings, Settings
+from engine.pulumi._runner import PulumiRunner
 from stacks.local import build_local_catalog
 from tests.conftest import make_spec
 from tests.engine.conftest import files_under
@@ -52,7 +52,7 @@ def _bucket(settings: Settings) -> str:
 def test_s3_backend_with_kms_secrets_round_trip(
     s3_kms_settings: Settings, resources_root: Path, moto: str
 ) -> None:
-    engine = PulumiEngine(s3_kms_settings, build_local_catalog(resources_root))
+    engine = PulumiRunner(s3_kms_settings, build_local_catalog(resources_root))
     spec = make_spec("acme")
     secret = hashlib.sha256(f"local-client:{spec.tenant_id}".encode()).hexdigest()[:32]
 
@@ -72,7 +72,7 @@ def test_s3_backend_with_kms_secrets_round_trip(
     # Another worker with an empty local work directory selects the same stack, with the
     # same secrets provider, and converges without changes.
     shutil.rmtree(s3_kms_settings.pulumi.state_dir / "workspaces")
-    other = PulumiEngine(s3_kms_settings, build_local_catalog(resources_root))
+    other = PulumiRunner(s3_kms_settings, build_local_catalog(resources_root))
     again = other.up(spec, Component.IDP)
     assert again.changes == {"same": 2}
     assert other.outputs("acme", Component.IDP, reveal=True)["client_secret"] == secret

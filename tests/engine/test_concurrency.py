@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import ConcurrentUpdateError
-from engine.models import Component
-from engine.runner import PulumiEngine
-from engine.settings import Settings
+from engine.core.errors import ConcurrentUpdateError
+from engine.core.models import Component
+from engine.core.settings import Settings
+from engine.pulumi._runner import PulumiRunner
 from stacks.local import build_local_catalog, read_journal
 from tests.conftest import make_spec
 from tests.engine.conftest import files_under
@@ -21,7 +21,7 @@ TENANTS = ["acme", "globex", "initech", "umbrella", "hooli"]
 
 
 def test_five_tenants_in_parallel_are_each_correct(
-    engine: PulumiEngine, resources_root: Path
+    engine: PulumiRunner, resources_root: Path
 ) -> None:
     def provision(key: str) -> tuple[str, dict[str, int], float]:
         spec = make_spec(key, parameters={"infra_resources": "4", "delay": "0.5"})
@@ -52,7 +52,7 @@ def test_five_tenants_in_parallel_are_each_correct(
 
 
 def test_second_operation_on_a_busy_stack_waits_then_converges(
-    engine: PulumiEngine, resources_root: Path
+    engine: PulumiRunner, resources_root: Path
 ) -> None:
     slow = make_spec("acme", parameters={"infra_resources": "3", "delay": "1.5"})
     order: list[str] = []
@@ -76,7 +76,7 @@ def test_second_operation_on_a_busy_stack_waits_then_converges(
 
 
 def test_waiting_is_bounded(settings: Settings, resources_root: Path) -> None:
-    engine = PulumiEngine(settings, build_local_catalog(resources_root), stack_wait=0.5)
+    engine = PulumiRunner(settings, build_local_catalog(resources_root), stack_wait=0.5)
     slow = make_spec("acme", parameters={"infra_resources": "2", "delay": "3"})
     thread = threading.Thread(target=engine.up, args=(slow, Component.INFRA))
     thread.start()

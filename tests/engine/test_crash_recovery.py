@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from engine.models import Component
-from engine.runner import PulumiEngine
+from engine.core.models import Component
+from engine.pulumi._runner import PulumiRunner
 from stacks.local import read_journal
 from tests.conftest import make_spec
 from tests.engine.conftest import files_under
@@ -24,7 +24,7 @@ def _creates(root: Path) -> list[str]:
 
 
 def test_sigkill_mid_up_then_next_operation_recovers_and_converges(
-    engine: PulumiEngine, state_dir: Path, resources_root: Path
+    engine: PulumiRunner, state_dir: Path, resources_root: Path
 ) -> None:
     count = 10
     # Pulumi runs creates in parallel; resource i finishes at (i+1)*0.3s after the

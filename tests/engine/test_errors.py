@@ -10,9 +10,7 @@ import pytest
 from pulumi.automation import PulumiFn
 from pydantic import SecretStr
 
-from engine.catalog import ProgramCatalog
-from engine.command import CancelToken
-from engine.errors import (
+from engine.core.errors import (
     CatalogError,
     ConcurrentUpdateError,
     ConfigurationError,
@@ -22,9 +20,11 @@ from engine.errors import (
     ProviderError,
     StackNotFoundError,
 )
-from engine.models import Component, TenantSpec, Tier
-from engine.runner import PulumiEngine
-from engine.settings import Settings
+from engine.core.models import Component, TenantSpec, Tier
+from engine.core.settings import Settings
+from engine.pulumi._catalog import ProgramCatalog
+from engine.pulumi._command import CancelToken
+from engine.pulumi._runner import PulumiRunner
 from stacks.local import read_journal
 from tests.conftest import make_settings, make_spec
 from tests.engine.conftest import files_under
@@ -40,7 +40,7 @@ def test_program_exception_is_a_program_error(settings: Settings) -> None:
         return program
 
     catalog.register(Component.APP, None, build)
-    engine = PulumiEngine(settings, catalog)
+    engine = PulumiRunner(settings, catalog)
 
     with pytest.raises(ProgramError) as info:
         engine.up(make_spec("acme"), Component.APP)
@@ -51,7 +51,7 @@ def test_program_exception_is_a_program_error(settings: Settings) -> None:
 
 
 def test_resource_failure_is_a_retryable_provider_error(
-    engine: PulumiEngine, resources_root: Path
+    engine: PulumiRunner, resources_root: Path
 ) -> None:
     spec = make_spec("acme", parameters={"fail": "app:create"})
 
@@ -64,7 +64,7 @@ def test_resource_failure_is_a_retryable_provider_error(
     assert files_under(resources_root) == []
 
 
-def test_missing_stack_is_stack_not_found(engine: PulumiEngine) -> None:
+def test_missing_stack_is_stack_not_found(engine: PulumiRunner) -> None:
     with pytest.raises(StackNotFoundError) as info:
         engine.outputs("nobody", Component.INFRA)
     assert info.value.stack == "nobody-infra"
@@ -72,7 +72,7 @@ def test_missing_stack_is_stack_not_found(engine: PulumiEngine) -> None:
 
 @pytest.mark.parametrize("key", ["", "ab", "Acme", "acme_corp", "-acme", "acme-", "a--b", "x" * 33])
 def test_invalid_tenant_keys_are_refused_before_anything_runs(
-    engine: PulumiEngine, key: str
+    engine: PulumiRunner, key: str
 ) -> None:
     with pytest.raises(InvalidTenantKeyError):
         engine.destroy(key, Component.INFRA)
@@ -80,7 +80,7 @@ def test_invalid_tenant_keys_are_refused_before_anything_runs(
 
 
 def test_no_program_for_component_is_a_catalog_error(settings: Settings) -> None:
-    engine = PulumiEngine(settings, ProgramCatalog(name="empty"))
+    engine = PulumiRunner(settings, ProgramCatalog(name="empty"))
     with pytest.raises(CatalogError, match="no program for component 'infra' and tier 'pooled'"):
         engine.up(make_spec("acme", tier=Tier.POOLED), Component.INFRA)
 
@@ -89,22 +89,22 @@ def test_missing_passphrase_is_a_configuration_error(state_dir: Path) -> None:
     settings = make_settings(state_dir)
     settings.pulumi.passphrase = None
     with pytest.raises(ConfigurationError, match="PASSPHRASE"):
-        PulumiEngine(settings, ProgramCatalog(name="x"))
+        PulumiRunner(settings, ProgramCatalog(name="x"))
 
 
 def test_wrong_passphrase_is_a_configuration_error(
     state_dir: Path, catalog: ProgramCatalog
 ) -> None:
-    PulumiEngine(make_settings(state_dir), catalog).up(make_spec("acme"), Component.APP)
+    PulumiRunner(make_settings(state_dir), catalog).up(make_spec("acme"), Component.APP)
     wrong = make_settings(state_dir)
     wrong.pulumi.passphrase = SecretStr("not-the-passphrase")
 
     with pytest.raises(ConfigurationError, match="decrypt"):
-        PulumiEngine(wrong, catalog).up(make_spec("acme"), Component.APP)
+        PulumiRunner(wrong, catalog).up(make_spec("acme"), Component.APP)
 
 
 def test_cancel_stops_the_operation_and_leaves_the_stack_consistent(
-    engine: PulumiEngine, resources_root: Path
+    engine: PulumiRunner, resources_root: Path
 ) -> None:
     spec = make_spec("acme", parameters={"infra_resources": "6", "delay": "1.0"})
     token = CancelToken()
@@ -126,7 +126,7 @@ def test_cancel_stops_the_operation_and_leaves_the_stack_consistent(
     assert sorted(set(creates)) == sorted(creates)
 
 
-def test_engine_cancel_by_stack_name(engine: PulumiEngine) -> None:
+def test_engine_cancel_by_stack_name(engine: PulumiRunner) -> None:
     spec = make_spec("acme", parameters={"infra_resources": "4", "delay": "1.5"})
     errors: list[BaseException] = []
 
@@ -152,7 +152,7 @@ def test_live_lock_in_another_process_is_a_concurrent_update_error(
     settings: Settings, catalog: ProgramCatalog
 ) -> None:
     # Two engines stand for two worker processes: their CLIs take the backend lock.
-    first, second = PulumiEngine(settings, catalog), PulumiEngine(settings, catalog)
+    first, second = PulumiRunner(settings, catalog), PulumiRunner(settings, catalog)
     slow = make_spec("acme", parameters={"infra_resources": "3", "delay": "3"})
     worker = threading.Thread(target=first.up, args=(slow, Component.INFRA))
     worker.start()

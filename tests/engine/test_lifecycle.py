@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.models import Component
-from engine.runner import PulumiEngine
+from engine.core.models import Component
+from engine.pulumi._runner import PulumiRunner
 from stacks.local import read_journal
 from tests.conftest import make_spec
 from tests.engine.conftest import files_under
 
 
 def test_preview_plans_every_resource_and_changes_nothing(
-    engine: PulumiEngine, resources_root: Path
+    engine: PulumiRunner, resources_root: Path
 ) -> None:
     spec = make_spec("acme", parameters={"infra_resources": "4"})
 
@@ -29,7 +29,7 @@ def test_preview_plans_every_resource_and_changes_nothing(
     assert not info.resource_count
 
 
-def test_up_refresh_destroy_round_trip(engine: PulumiEngine, resources_root: Path) -> None:
+def test_up_refresh_destroy_round_trip(engine: PulumiRunner, resources_root: Path) -> None:
     spec = make_spec("acme", parameters={"infra_resources": "3"})
 
     up = engine.up(spec, Component.INFRA)
@@ -61,7 +61,7 @@ def test_up_refresh_destroy_round_trip(engine: PulumiEngine, resources_root: Pat
 
 
 def test_destroy_with_remove_deletes_the_stack_and_is_idempotent(
-    engine: PulumiEngine, resources_root: Path
+    engine: PulumiRunner, resources_root: Path
 ) -> None:
     engine.up(make_spec("acme"), Component.APP)
 
@@ -75,7 +75,7 @@ def test_destroy_with_remove_deletes_the_stack_and_is_idempotent(
 
 
 def test_update_of_inputs_is_an_update_not_a_replace(
-    engine: PulumiEngine, resources_root: Path
+    engine: PulumiRunner, resources_root: Path
 ) -> None:
     engine.up(make_spec("acme", app_version="1.0.0"), Component.APP)
 
@@ -89,7 +89,7 @@ def test_update_of_inputs_is_an_update_not_a_replace(
 
 
 def test_retain_data_keeps_stateful_resources_on_destroy(
-    engine: PulumiEngine, resources_root: Path
+    engine: PulumiRunner, resources_root: Path
 ) -> None:
     spec = make_spec("acme", retain_data=True)
     up = engine.up(spec, Component.INFRA)
@@ -100,7 +100,7 @@ def test_retain_data_keeps_stateful_resources_on_destroy(
     assert files_under(resources_root) == ["acme/infra/0.json"]
 
 
-def test_list_stacks_filters_by_tenant(engine: PulumiEngine) -> None:
+def test_list_stacks_filters_by_tenant(engine: PulumiRunner) -> None:
     engine.up(make_spec("acme"), Component.APP)
     engine.up(make_spec("globex"), Component.APP)
     engine.up(make_spec("globex"), Component.IDP)

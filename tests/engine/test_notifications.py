@@ -20,14 +20,17 @@ import boto3
 import pydantic
 import pytest
 
-from engine.errors import ValidationError
-from engine.models import Contact, TenantSpec
+from engine.core.errors import (
+    NotificationDeliveryError,
+    NotificationRejectedError,
+    ValidationError,
+)
+from engine.core.models import Contact, TenantSpec
+from engine.core.settings import AwsSettings, NotificationSettings, Settings
 from engine.notifications import (
     LogSender,
     NotificationContext,
-    NotificationDeliveryError,
     NotificationKind,
-    NotificationRejectedError,
     Notifier,
     OutgoingEmail,
     SendResult,
@@ -35,7 +38,6 @@ from engine.notifications import (
     render,
 )
 from engine.registry import NotificationState, TenantRegistry
-from engine.settings import AwsSettings, NotificationSettings, Settings
 from tests.conftest import make_spec
 from tests.support.moto import FAKE_CREDENTIALS, ses_sent_messages
 from tests.support.smtp import SmtpServer, running_smtp

@@ -7,14 +7,14 @@ import threading
 
 import pytest
 
-from engine.errors import ProviderError
-from engine.models import Component
-from engine.progress import Progress
-from engine.runner import PulumiEngine
+from engine.core.errors import ProviderError
+from engine.core.models import Component
+from engine.pulumi._progress import Progress
+from engine.pulumi._runner import PulumiRunner
 from tests.conftest import make_spec
 
 
-def test_progress_arrives_in_order_with_correct_counts(engine: PulumiEngine) -> None:
+def test_progress_arrives_in_order_with_correct_counts(engine: PulumiRunner) -> None:
     seen: list[Progress] = []
     threads: set[int] = set()
 
@@ -45,7 +45,7 @@ def test_progress_arrives_in_order_with_correct_counts(engine: PulumiEngine) -> 
     assert threads - {threading.get_ident()}
 
 
-def test_destroy_progress_counts_deletes(engine: PulumiEngine) -> None:
+def test_destroy_progress_counts_deletes(engine: PulumiRunner) -> None:
     engine.up(make_spec("acme", parameters={"infra_resources": "5"}), Component.INFRA)
     seen: list[Progress] = []
 
@@ -55,7 +55,7 @@ def test_destroy_progress_counts_deletes(engine: PulumiEngine) -> None:
     assert {p.current_op for p in seen if p.current_op} == {"delete"}
 
 
-def test_a_failing_callback_does_not_break_the_operation(engine: PulumiEngine) -> None:
+def test_a_failing_callback_does_not_break_the_operation(engine: PulumiRunner) -> None:
     calls = 0
 
     def broken(_p: Progress) -> None:
@@ -69,7 +69,7 @@ def test_a_failing_callback_does_not_break_the_operation(engine: PulumiEngine) -
     assert calls > 0
 
 
-def test_failed_resources_are_counted(engine: PulumiEngine) -> None:
+def test_failed_resources_are_counted(engine: PulumiRunner) -> None:
     seen: list[Progress] = []
     spec = make_spec("acme", parameters={"infra_resources": "3", "fail": "infra:create"})
     with pytest.raises(ProviderError):

@@ -14,13 +14,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.errors import EngineError, ValidationError
-from engine.models import Component, Contact, TenantStatus, Tier
-from engine.registry import (
+from engine.core.errors import (
+    EngineError,
     InvalidStatusTransitionError,
-    NotificationState,
     TenantConflictError,
     TenantNotFoundError,
+    ValidationError,
+)
+from engine.core.models import Component, Contact, TenantStatus, Tier
+from engine.registry import (
+    NotificationState,
     TenantRegistry,
     TenantResource,
     allowed_targets,

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import yaml
 
-from engine.models import Component
-from engine.runner import PulumiEngine
-from engine.settings import Settings
+from engine.core.models import Component
+from engine.core.settings import Settings
+from engine.pulumi._runner import PulumiRunner
 from tests.conftest import PASSPHRASE, make_spec
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_pulumi_stack_ls_at_repo_root_lists_the_engines_stacks(
-    engine: PulumiEngine, settings: Settings
+    engine: PulumiRunner, settings: Settings
 ) -> None:
     engine.up(make_spec("acme"), Component.APP)
     engine.up(make_spec("globex"), Component.IDP)

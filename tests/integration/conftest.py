@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from engine.settings import AwsSettings, KeycloakSettings, PulumiSettings, Settings
+from engine.core.settings import AwsSettings, KeycloakSettings, PulumiSettings, Settings
 from tests.support.keycloak import running_keycloak
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,8 +50,8 @@ def plugin_missing(package: str, name: str) -> str | None:
 
 
 def cli_missing() -> str | None:
-    from engine.command import find_pulumi
-    from engine.errors import ConfigurationError
+    from engine.core.errors import ConfigurationError
+    from engine.pulumi._command import find_pulumi
 
     try:
         find_pulumi(None)

@@ -7,17 +7,17 @@ import urllib.request
 
 import pytest
 
-from engine.models import Component, Contact, IdpConfig, IdpProvider, TenantSpec, Tier
+from engine.core.models import Component, Contact, IdpConfig, IdpProvider, TenantSpec, Tier
 from stacks.catalog import build_catalog
 
 pytestmark = pytest.mark.integration
 
 
 def test_realm_client_and_admin(keycloak_url, integration_settings, run_id):
-    from engine.runner import PulumiEngine
+    from engine.pulumi._runner import PulumiRunner
 
     settings = integration_settings(keycloak=keycloak_url)
-    engine = PulumiEngine(settings, build_catalog(settings))
+    engine = PulumiRunner(settings, build_catalog(settings))
     key = f"it-kc-{run_id}"
     tenant = TenantSpec(
         tenant_id=f"it-{key}",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.models import Component, Contact, TenantSpec, Tier
+from engine.core.models import Component, Contact, TenantSpec, Tier
 from stacks.catalog import build_catalog
 
 pytestmark = pytest.mark.integration
@@ -17,10 +17,10 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def engine(localstack, integration_settings):
-    from engine.runner import PulumiEngine
+    from engine.pulumi._runner import PulumiRunner
 
     settings = integration_settings(endpoint=localstack)
-    engine = PulumiEngine(settings, build_catalog(settings))
+    engine = PulumiRunner(settings, build_catalog(settings))
     engine.ensure_platform()
     return engine
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from pulumi.automation import PulumiFn
 
-from engine.catalog import ProgramCatalog
-from engine.models import Tier
-from engine.naming import PLATFORM_STACK
-from engine.settings import Settings
+from engine.core.models import Tier
+from engine.core.settings import Settings
+from engine.pulumi._catalog import ProgramCatalog
+from engine.pulumi._naming import PLATFORM_STACK
 from stacks.catalog import build_catalog
 from stacks.common import StackContext
 

@@ -6,15 +6,15 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from engine.models import Contact, IdpConfig, IdpProvider, TenantSpec, Tier
-from engine.naming import PLATFORM_STACK
-from engine.settings import (
+from engine.core.models import Contact, IdpConfig, IdpProvider, TenantSpec, Tier
+from engine.core.settings import (
     Auth0Settings,
     AwsSettings,
     KeycloakSettings,
     PulumiSettings,
     Settings,
 )
+from engine.pulumi._naming import PLATFORM_STACK
 
 from .stack_harness import REGION
 

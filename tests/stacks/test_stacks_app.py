@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from engine.errors import ValidationError
-from engine.models import Component, Tier
+from engine.core.errors import ValidationError
+from engine.core.models import Component, Tier
 from stacks.app import app_program
 from stacks.common import tenant_tags
 

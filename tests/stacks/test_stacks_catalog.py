@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from engine.catalog import load_catalog
-from engine.errors import CatalogError, ValidationError
-from engine.models import Component, Tier
+from engine.core.errors import CatalogError, ValidationError
+from engine.core.models import Component, Tier
+from engine.pulumi._catalog import load_catalog
 from stacks.catalog import build_catalog
 from stacks.common import AWS_SERVICES, StackContext
 from stacks.infra import silo_program

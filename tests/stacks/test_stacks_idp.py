@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from pydantic import SecretStr
 
-from engine.errors import ConfigurationError, ValidationError
-from engine.models import IdpConfig, IdpProvider
-from engine.settings import KeycloakSettings
+from engine.core.errors import ConfigurationError, ValidationError
+from engine.core.models import IdpConfig, IdpProvider
+from engine.core.settings import KeycloakSettings
 from stacks.common import StackContext
 from stacks.idp import idp_program
 

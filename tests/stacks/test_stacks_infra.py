@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from engine.models import Component, Tier
+from engine.core.models import Component, Tier
 from stacks.common import tenant_tags
 from stacks.infra import INFRA_OUTPUTS, bridge_program, pooled_program, silo_program
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from engine.models import Tier
+from engine.core.models import Tier
 from stacks.infra import bridge_program, pooled_program, silo_program
 
 from .factories import make_spec

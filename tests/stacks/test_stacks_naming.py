@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.models import TENANT_KEY_MAX, Component, Tier
+from engine.core.models import TENANT_KEY_MAX, Component, Tier
 from stacks.common import (
     MANAGED_BY,
     Arn,

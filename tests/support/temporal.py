@@ -10,7 +10,7 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from engine.search_attributes import ALL
+from engine.core.search_attributes import ALL
 
 TEMPORAL = Path(sys.executable).parent / "temporal"
 

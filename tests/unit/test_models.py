@@ -7,9 +7,16 @@ from datetime import date
 import pydantic
 import pytest
 
-from engine.errors import InvalidTenantKeyError
-from engine.models import Component, Contact, Subscription, TenantSpec, Tier, validate_tenant_key
-from engine.naming import PLATFORM_STACK, parse_stack_name, stack_name, tenant_stack_names
+from engine.core.errors import InvalidTenantKeyError
+from engine.core.models import (
+    Component,
+    Contact,
+    Subscription,
+    TenantSpec,
+    Tier,
+    validate_tenant_key,
+)
+from engine.pulumi._naming import PLATFORM_STACK, parse_stack_name, stack_name, tenant_stack_names
 
 
 @pytest.mark.parametrize("key", ["abc", "acme", "acme-corp", "a1-b2-c3", "x" * 32])

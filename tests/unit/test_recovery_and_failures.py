@@ -6,8 +6,8 @@ import os
 import socket
 from datetime import UTC, datetime, timedelta
 
-from engine.failures import useful_output
-from engine.recovery import is_stale, parse_locks, stack_settings_from_state
+from engine.pulumi._failures import useful_output
+from engine.pulumi._recovery import is_stale, parse_locks, stack_settings_from_state
 
 LOCKED = (
     "error: the stack is currently locked by 2 lock(s). Either wait for the other process(es) "

@@ -8,7 +8,7 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from engine.settings import Settings
+from engine.core.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 

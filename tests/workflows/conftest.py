@@ -24,8 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 import workflows
-from engine.client import TenantClient
-from engine.contracts import (
+from engine.core.contracts import (
     Activity,
     NotificationInput,
     ProvisionTenantInput,
@@ -36,9 +35,10 @@ from engine.contracts import (
     StackActivityInput,
     StackActivityResult,
 )
-from engine.models import Component, Contact, IdpConfig, IdpProvider, TenantSpec, Tier
-from engine.results import Progress, ResourceChange
-from engine.settings import Settings
+from engine.core.models import Component, Contact, IdpConfig, IdpProvider, TenantSpec, Tier
+from engine.core.results import Progress, ResourceChange
+from engine.core.settings import Settings
+from engine.temporal._client import TenantClient
 
 T = TypeVar("T")
 

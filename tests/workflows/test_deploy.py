@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
-from engine.contracts import DeployTenantInput, DeployTenantResult, StackActivityInput, Step
-from engine.models import Component, TenantSpec
+from engine.core.contracts import DeployTenantInput, DeployTenantResult, StackActivityInput, Step
+from engine.core.models import Component, TenantSpec
 
 from .conftest import ATTEMPTS, Harness, infra_outputs, tenant_spec
 

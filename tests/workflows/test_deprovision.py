@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio.client import WorkflowExecutionStatus
 
-from engine.contracts import (
+from engine.core.contracts import (
     DeprovisionTenantInput,
     DeprovisionTenantResult,
     RecordResourcesInput,
@@ -12,8 +12,8 @@ from engine.contracts import (
     Step,
     StepFailure,
 )
-from engine.models import Component, TenantStatus
-from engine.search_attributes import TENANT_STATUS
+from engine.core.models import Component, TenantStatus
+from engine.core.search_attributes import TENANT_STATUS
 
 from .conftest import ATTEMPTS, Harness, eventually, tenant_spec
 

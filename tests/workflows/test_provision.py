@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
-from engine.client import TenantClient
-from engine.contracts import (
+from engine.core.contracts import (
     ActivityPolicies,
     ComponentPlan,
     ProvisionTenantResult,
@@ -18,10 +17,10 @@ from engine.contracts import (
     Step,
     StepFailure,
 )
-from engine.models import Component, IdpProvider, TenantStatus, Tier
-from engine.search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
-from engine.settings import Settings
-from workflows._support import PERMANENT_ERRORS
+from engine.core.models import Component, IdpProvider, TenantStatus, Tier
+from engine.core.search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
+from engine.core.settings import Settings
+from engine.temporal._client import TenantClient
 
 from .conftest import ATTEMPTS, Harness, eventually, provision_input, stack_outputs
 
@@ -129,7 +128,8 @@ async def test_activities_are_scheduled_with_the_seed_policies(harness: Harness)
     assert [key for key, _ in scheduled] == HAPPY
     for key, options in scheduled:
         assert options[:4] == expected[key], key
-        assert options[4] == sorted(PERMANENT_ERRORS), key
+        # Retryability comes from the error the activity raises, not from a list here.
+        assert options[4] == [], key
 
 
 async def test_policies_come_from_the_settings(harness: Harness) -> None:
@@ -325,19 +325,6 @@ async def test_retryable_error_gives_up_after_the_policys_attempts(
     assert h.fakes.count(f"stack_up:{component}") == attempts
     assert result.error_type == "TransientError"
     assert result.compensated[0] is Component(component)
-
-
-@pytest.mark.parametrize("error_type", ["StackNotFoundError", "ValidationError", "ProgramError"])
-async def test_permanent_error_types_are_not_retried_even_if_marked_retryable(
-    harness: Harness, error_type: str
-) -> None:
-    h = harness
-    h.fakes.fail("stack_up:infra", type=error_type, non_retryable=False)
-    result = await provision_result(h)
-
-    assert h.fakes.count("stack_up:infra") == 1
-    assert result.error_type == error_type
-    assert result.compensated == [Component.INFRA, Component.IDP]
 
 
 async def test_stalled_stack_is_timed_out_by_its_heartbeat_and_retried(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
-from engine.contracts import ProvisionTenantResult, Step, WorkflowStatus
-from engine.models import Component, TenantStatus
-from engine.results import Progress
+from engine.core.contracts import ProvisionTenantResult, Step, WorkflowStatus
+from engine.core.models import Component, TenantStatus
+from engine.core.results import Progress
 
 from .conftest import Harness, eventually, provision_input
 

@@ -20,28 +20,29 @@ from typing import Any, TypeVar
 
 from pulumi import automation as auto
 
-from .catalog import ProgramCatalog
-from .command import CancelToken
-from .errors import (
+from engine.core.errors import (
     CatalogError,
     StackNotFoundError,
 )
-from .executor import StackExecutor
-from .failures import classify
-from .models import Component, TenantSpec
-from .naming import PLATFORM_STACK, parse_stack_name, stack_name
-from .progress import ProgressCallback, ProgressTracker
-from .results import (
+from engine.core.models import Component, TenantSpec
+from engine.core.results import (
     DestroyResult,
     PreviewResult,
     RefreshResult,
     StackInfo,
     UpResult,
 )
-from .settings import Settings
-from .workspace import WorkspaceFactory
+from engine.core.settings import Settings
 
-__all__ = ["PulumiEngine"]
+from ._catalog import ProgramCatalog
+from ._command import CancelToken
+from ._executor import StackExecutor
+from ._failures import classify
+from ._naming import PLATFORM_STACK, parse_stack_name, stack_name
+from ._progress import ProgressCallback, ProgressTracker
+from ._workspace import WorkspaceFactory
+
+__all__ = ["PulumiRunner"]
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def _noop_program() -> None:
     """Destroy runs without the tenant's program; an inline no-op avoids a language host."""
 
 
-class PulumiEngine:
+class PulumiRunner:
     """Preview, up, refresh, destroy, outputs, list and cancel for tenant stacks."""
 
     def __init__(

@@ -30,7 +30,7 @@ from temporalio.exceptions import (
     WorkflowAlreadyStartedError,
 )
 
-from .contracts import (
+from engine.core.contracts import (
     ActivityPolicies,
     DeployTenantInput,
     DeployTenantResult,
@@ -42,10 +42,10 @@ from .contracts import (
     WorkflowStatus,
     workflow_id,
 )
-from .models import TenantStatus
-from .results import Progress
-from .search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
-from .settings import Settings, TemporalSettings
+from engine.core.models import TenantStatus
+from engine.core.results import Progress
+from engine.core.search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
+from engine.core.settings import Settings, TemporalSettings
 
 __all__ = ["StartedWorkflow", "TenantClient", "connect"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .models import (
+from engine.core.models import (
     Component,
     Contact,
     Domain,
@@ -24,8 +24,8 @@ from .models import (
     TenantSpec,
     TenantStatus,
 )
-from .results import Progress, ResourceChange
-from .settings import (
+from engine.core.results import Progress, ResourceChange
+from engine.core.settings import (
     ActivityPolicy,
     DeployPolicy,
     IdpPolicy,

@@ -20,24 +20,25 @@ from typing import Any, TypeVar
 
 from pulumi import automation as auto
 
-from .command import CancelToken, OperationCancelled
-from .errors import (
+from engine.core.errors import (
     ConcurrentUpdateError,
     EngineError,
     OperationCancelledError,
     StackNotFoundError,
 )
-from .failures import classify
-from .progress import ProgressCallback, ProgressTracker
-from .recovery import (
+from engine.core.results import RecoveryReport
+
+from ._command import CancelToken, OperationCancelled
+from ._failures import classify
+from ._progress import ProgressCallback, ProgressTracker
+from ._recovery import (
     is_stale,
     parse_locks,
     pending_operations,
     repair_file_backend,
     stack_settings_from_state,
 )
-from .results import RecoveryReport
-from .workspace import WorkspaceFactory
+from ._workspace import WorkspaceFactory
 
 __all__ = ["StackExecutor"]
 

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from pulumi.automation import PulumiFn
 
-from .errors import CatalogError, ConfigurationError
-from .models import Component, TenantSpec, Tier
+from engine.core.errors import CatalogError, ConfigurationError
+from engine.core.models import Component, TenantSpec, Tier
 
 if TYPE_CHECKING:
-    from .settings import Settings
+    from engine.core.settings import Settings
 
 __all__ = ["ProgramCatalog", "ProgramFactory", "load_catalog"]
 

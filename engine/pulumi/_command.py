@@ -19,7 +19,7 @@ from pulumi.automation import CommandResult, OnOutput, PulumiCommand
 from pulumi.automation.errors import create_command_error
 from semver import Version
 
-from .errors import ConfigurationError
+from engine.core.errors import ConfigurationError
 
 __all__ = ["CancelToken", "EngineCommand", "OperationCancelled", "find_pulumi"]
 

@@ -7,8 +7,8 @@ component is always the last hyphen-separated part and components never contain 
 
 from __future__ import annotations
 
-from .errors import InvalidTenantKeyError
-from .models import Component, validate_tenant_key
+from engine.core.errors import InvalidTenantKeyError
+from engine.core.models import Component, validate_tenant_key
 
 __all__ = ["PLATFORM_STACK", "parse_stack_name", "stack_name", "tenant_stack_names"]
 

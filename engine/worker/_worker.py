@@ -21,15 +21,12 @@ from temporalio.worker import Worker
 
 import workflows
 from activities import StackActivities, TenantActivities
-
-from .catalog import ProgramCatalog, load_catalog
-from .client import connect
-from .health import HealthServer
-from .notifications import build_notifier
-from .registry import TenantRegistry
-from .runner import PulumiEngine
-from .service import run_service
-from .settings import Settings
+from engine.core.settings import Settings
+from engine.notifications import build_notifier
+from engine.pulumi import ProgramCatalog, PulumiRunner, load_catalog
+from engine.registry import TenantRegistry
+from engine.serving import HealthServer, run_service
+from engine.temporal import connect
 
 __all__ = ["build_activities", "build_worker", "main", "run_worker"]
 
@@ -43,7 +40,7 @@ def build_activities(
     settings: Settings, stack: AsyncExitStack, catalog: ProgramCatalog | None
 ) -> list[Callable[..., Any]]:
     """The real activities; built before connecting so bad settings fail at once."""
-    engine = PulumiEngine(settings, catalog or load_catalog(settings.pulumi.catalog, settings))
+    engine = PulumiRunner(settings, catalog or load_catalog(settings.pulumi.catalog, settings))
     registry = TenantRegistry(settings.registry.database_url)
     stack.callback(registry.close)
     stacks = StackActivities(engine, max_concurrent=settings.worker.max_concurrent_pulumi)
@@ -136,7 +133,3 @@ async def _connect_until_stopped(settings: Settings, stop: asyncio.Event) -> Cli
 
 def main() -> None:
     run_service(lambda settings, stop: run_worker(settings, stop=stop))
-
-
-if __name__ == "__main__":
-    main()

@@ -6,7 +6,7 @@ import re
 
 from pulumi.automation import errors as auto_errors
 
-from .errors import (
+from engine.core.errors import (
     ConcurrentUpdateError,
     ConfigurationError,
     EngineError,
@@ -16,7 +16,8 @@ from .errors import (
     PulumiCommandError,
     StackNotFoundError,
 )
-from .progress import ProgressTracker
+
+from ._progress import ProgressTracker
 
 __all__ = ["classify", "useful_output"]
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from pulumi.automation import LocalWorkspaceOptions
 
-from .command import CancelToken, EngineCommand, find_pulumi
-from .errors import ConfigurationError
-from .settings import Settings
+from engine.core.errors import ConfigurationError
+from engine.core.settings import Settings
+
+from ._command import CancelToken, EngineCommand, find_pulumi
 
 __all__ = ["WorkspaceFactory"]
 

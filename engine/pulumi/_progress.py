@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from pulumi.automation import EngineEvent, OpType
 
-from .results import Progress, ResourceChange
+from engine.core.results import Progress, ResourceChange
 
 __all__ = ["Progress", "ProgressCallback", "ProgressTracker"]
 

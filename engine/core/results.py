@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .models import Component
+from engine.core.models import Component
 
 __all__ = [
     "DestroyResult",
@@ -86,7 +86,7 @@ class PreviewResult(OperationResult):
 
 class UpResult(OperationResult):
     # Secret outputs are withheld here (names in ``secret_outputs``) so results can be
-    # logged and stored in workflow history; ``PulumiEngine.outputs(reveal=True)`` reads them.
+    # logged and stored in workflow history; ``PulumiRunner.outputs(reveal=True)`` reads them.
     outputs: dict[str, Any] = Field(default_factory=dict)
     secret_outputs: list[str] = Field(default_factory=list)
 

@@ -11,8 +11,8 @@ from typing import NoReturn
 
 import pydantic
 
-from .errors import EngineError
-from .settings import Settings
+from engine.core.errors import EngineError
+from engine.core.settings import Settings
 
 __all__ = ["run_service"]
 

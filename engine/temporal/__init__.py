@@ -1,0 +1,13 @@
+"""Temporal on the engine's side: the typed client of the tenant workflows, and the one
+place engine errors become Temporal failures.
+
+Workflows and activities are not here (top-level ``workflows`` and ``activities``); the
+worker that runs them is ``engine.worker``.
+"""
+
+from __future__ import annotations
+
+from ._client import StartedWorkflow, TenantClient, connect
+from ._failures import temporal_errors, to_application_error
+
+__all__ = ["StartedWorkflow", "TenantClient", "connect", "temporal_errors", "to_application_error"]

@@ -1,0 +1,7 @@
+"""``python -m engine.worker``."""
+
+from __future__ import annotations
+
+from ._worker import main
+
+main()
