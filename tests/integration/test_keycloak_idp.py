@@ -8,14 +8,13 @@ import urllib.request
 import pytest
 
 from engine.core.models import Component, Contact, IdpConfig, IdpProvider, TenantSpec, Tier
+from engine.pulumi import PulumiRunner
 from stacks.catalog import build_catalog
 
 pytestmark = pytest.mark.integration
 
 
 def test_realm_client_and_admin(keycloak_url, integration_settings, run_id):
-    from engine.pulumi._runner import PulumiRunner
-
     settings = integration_settings(keycloak=keycloak_url)
     engine = PulumiRunner(settings, build_catalog(settings))
     key = f"it-kc-{run_id}"
@@ -27,10 +26,13 @@ def test_realm_client_and_admin(keycloak_url, integration_settings, run_id):
         contacts=(Contact(email=f"admin@{key}.example.com", first_name="Ada", last_name="A"),),
         idp=IdpConfig(provider=IdpProvider.KEYCLOAK),
     )
-    outputs = engine.up(tenant, Component.IDP).outputs
+    result = engine.up(tenant, Component.IDP)
+    outputs = result.outputs
     assert outputs["organization_id"] == f"tenant-{key}"
     assert outputs["client_id"] == f"tenant-{key}-app"
-    assert "client_secret" not in outputs  # withheld: a secret output
+    # A secret output keeps its name but not its value; the result says which are secret.
+    assert outputs["client_secret"] == "[secret]"
+    assert "client_secret" in result.secret_outputs
     with urllib.request.urlopen(f"{outputs['issuer_url']}/.well-known/openid-configuration") as r:
         assert json.load(r)["issuer"] == outputs["issuer_url"]
     engine.destroy(key, Component.IDP, remove=True)
