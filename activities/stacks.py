@@ -72,6 +72,15 @@ class StackActivities:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def activities(self) -> list[Callable[..., Any]]:
+        return [
+            self.stack_up,
+            self.stack_preview,
+            self.stack_destroy,
+            self.stack_inspect,
+            self.stack_outputs,
+        ]
+
     @activity.defn(name=Activity.STACK_UP)
     async def stack_up(self, input: StackActivityInput) -> StackActivityResult:
         res = await self._run(
@@ -102,6 +111,15 @@ class StackActivities:
             )
         )
         return _result(res, existed=res.existed)
+
+    @activity.defn(name=Activity.STACK_INSPECT)
+    async def stack_inspect(self, input: StackActivityInput) -> bool:
+        """Whether the component's stack exists with resources (compensation keeps those)."""
+        return await self._run(
+            lambda _token, _progress: self._engine.has_resources(
+                input.spec.tenant_key, input.component
+            )
+        )
 
     @activity.defn(name=Activity.STACK_OUTPUTS)
     async def stack_outputs(self, input: StackActivityInput) -> dict[str, Any]:

@@ -9,18 +9,23 @@ from typing import Any, TypeVar
 from temporalio import activity
 
 from engine.core.contracts import (
+    AcquireTenantInput,
     Activity,
+    BeginProvisionInput,
+    BeginProvisionResult,
+    LeaseInput,
     NotificationInput,
     RecordResourcesInput,
     RegisterTenantInput,
+    RetainResourcesInput,
     SetAppVersionInput,
     SetStatusInput,
 )
-from engine.core.errors import EngineError
+from engine.core.errors import EngineError, TenantBusyError
 from engine.core.models import TenantSpec
 from engine.notifications import NotificationContext, NotificationKind, Notifier
-from engine.registry import TenantRegistry, TenantResource
-from engine.temporal import to_application_error
+from engine.registry import Lease, TenantRegistry, TenantResource
+from engine.temporal import run_has_closed, to_application_error
 
 __all__ = ["TenantActivities"]
 
@@ -45,6 +50,82 @@ class TenantActivities:
         self._registry = registry
         self._notifier = notifier
 
+    def activities(self) -> list[Callable[..., Any]]:
+        return [
+            self.register_tenant,
+            self.load_tenant,
+            self.begin_provision,
+            self.acquire_tenant,
+            self.release_tenant,
+            self.set_tenant_status,
+            self.set_app_version,
+            self.record_resources,
+            self.retain_resources,
+            self.send_notification,
+        ]
+
+    @activity.defn(name=Activity.BEGIN_PROVISION)
+    async def begin_provision(self, input: BeginProvisionInput) -> BeginProvisionResult:
+        """Register the tenant and make it PROVISIONING under the run's lease, or refuse."""
+
+        def begin(replace: Lease | None) -> BeginProvisionResult:
+            record, new = self._registry.begin_provision(
+                input.spec, input.workflow_id, input.run_id, replace=replace
+            )
+            return BeginProvisionResult(spec=record.spec(), new=new)
+
+        return await self._owned(begin)
+
+    @activity.defn(name=Activity.ACQUIRE_TENANT)
+    async def acquire_tenant(self, input: AcquireTenantInput) -> TenantSpec:
+        """Own the tenant for deploy or deprovision (its status must allow it), or refuse."""
+        return await self._owned(
+            lambda replace: self._registry.acquire(
+                input.tenant_id,
+                input.workflow_id,
+                input.run_id,
+                input.operation,
+                input.allowed,
+                replace=replace,
+            ).spec()
+        )
+
+    @activity.defn(name=Activity.RELEASE_TENANT)
+    async def release_tenant(self, input: LeaseInput) -> bool:
+        return await self._call(
+            self._registry.release, input.tenant_id, input.workflow_id, input.run_id
+        )
+
+    @activity.defn(name=Activity.RETAIN_RESOURCES)
+    async def retain_resources(self, input: RetainResourcesInput) -> int:
+        kept = await self._call(
+            lambda: self._registry.retain_resources(
+                input.tenant_id, input.component, input.physical_ids, workflow_id=input.workflow_id
+            )
+        )
+        return len(kept)
+
+    async def _owned(self, take: Callable[[Lease | None], T]) -> T:
+        """``take`` the lease; once more replacing the holder if its run has closed.
+
+        A workflow that was terminated or timed out never released its lease; asking
+        Temporal whether the holder still runs is what tells a dead owner from a busy one.
+        """
+        try:
+            return await asyncio.to_thread(take, None)
+        except TenantBusyError as busy:
+            holder = await asyncio.to_thread(self._registry.lease, busy.tenant_id)
+            if holder is None or not await run_has_closed(
+                activity.client(), holder.workflow_id, holder.run_id
+            ):
+                raise to_application_error(busy) from busy
+            activity.logger.warning(
+                "taking over tenant %s from closed workflow %s", busy.tenant_id, holder.workflow_id
+            )
+            return await self._call(take, holder)
+        except EngineError as exc:
+            raise to_application_error(exc) from exc
+
     @activity.defn(name=Activity.REGISTER_TENANT)
     async def register_tenant(self, input: RegisterTenantInput) -> None:
         await self._call(self._registry.upsert_tenant, input.spec)
@@ -64,11 +145,11 @@ class TenantActivities:
 
     @activity.defn(name=Activity.SET_APP_VERSION)
     async def set_app_version(self, input: SetAppVersionInput) -> None:
-        def update() -> None:
-            spec = self._registry.get(input.tenant_id).spec()
-            self._registry.upsert_tenant(spec.model_copy(update={"app_version": input.app_version}))
-
-        await self._call(update)
+        await self._call(
+            lambda: self._registry.set_app_version(
+                input.tenant_id, input.app_version, workflow_id=input.workflow_id
+            )
+        )
 
     @activity.defn(name=Activity.RECORD_RESOURCES)
     async def record_resources(self, input: RecordResourcesInput) -> int:

@@ -6,17 +6,24 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from .deploy import DeployTenantWorkflow
 from .deprovision import DeprovisionTenantWorkflow
+from .notify import NotifyTenantWorkflow
 from .provision import ProvisionTenantWorkflow
 
 __all__ = [
     "ALL",
     "DeployTenantWorkflow",
     "DeprovisionTenantWorkflow",
+    "NotifyTenantWorkflow",
     "ProvisionTenantWorkflow",
     "sandbox_runner",
 ]
 
-ALL = [ProvisionTenantWorkflow, DeprovisionTenantWorkflow, DeployTenantWorkflow]
+ALL = [
+    ProvisionTenantWorkflow,
+    DeprovisionTenantWorkflow,
+    DeployTenantWorkflow,
+    NotifyTenantWorkflow,
+]
 
 
 def sandbox_runner() -> SandboxedWorkflowRunner:

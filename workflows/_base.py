@@ -10,16 +10,20 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from engine.core.contracts import (
+        OPERATION_FROM,
+        AcquireTenantInput,
         Activity,
         ActivityPolicies,
+        LeaseInput,
         NotificationInput,
+        NotifyTenantInput,
         SetStatusInput,
         StackActivityInput,
         StackActivityResult,
         Step,
         WorkflowStatus,
     )
-    from engine.core.models import Component, TenantStatus
+    from engine.core.models import Component, TenantSpec, TenantStatus
     from engine.core.search_attributes import TENANT_STATUS
     from engine.core.settings import ActivityPolicy
 
@@ -42,7 +46,17 @@ class TenantWorkflowBase:
 
     @workflow.signal(name="provisioningCancelled")
     def cancel(self) -> None:
-        """Stop the workflow: the running step is cancelled, then compensation runs."""
+        """Stop the workflow: the running step is cancelled, then compensation runs.
+
+        Once the workflow can no longer honour it (``cancellable`` false: the tenant is
+        ACTIVE, or its destroys have begun) the signal is ignored and ``getStatus`` says
+        so; the client and the API refuse such a cancel before sending it.
+        """
+        if not self._status.cancellable:
+            workflow.logger.warning(
+                "cancel of %s ignored: past the point of no return", self._tenant_id
+            )
+            return
         self._cancel_requested = True
         self._set(cancel_requested=True)
         if self._current is not None and not self._current.done():
@@ -89,6 +103,68 @@ class TenantWorkflowBase:
         return await workflow.execute_activity(
             activity, payload, result_type=result_type, **options(policy)
         )
+
+    # -- ownership (the registry lease, see engine.registry._lease) --------------------
+
+    async def _acquire(self, operation: str) -> TenantSpec:
+        """Own the tenant for ``operation`` or fail with the registry's refusal."""
+        info = workflow.info()
+        spec: TenantSpec = await uncancellable(
+            self._activity(
+                Activity.ACQUIRE_TENANT,
+                AcquireTenantInput(
+                    tenant_id=self._tenant_id,
+                    workflow_id=info.workflow_id,
+                    run_id=info.run_id,
+                    operation=operation,
+                    allowed=sorted(OPERATION_FROM[operation]),
+                ),
+                self._policies.status,
+                TenantSpec,
+            )
+        )
+        return spec
+
+    async def _release(self) -> None:
+        """End the ownership; never cancelled (a leaked lease blocks the tenant)."""
+        info = workflow.info()
+        await uncancellable(
+            self._activity(
+                Activity.RELEASE_TENANT,
+                LeaseInput(
+                    tenant_id=self._tenant_id, workflow_id=info.workflow_id, run_id=info.run_id
+                ),
+                self._policies.status,
+            )
+        )
+
+    async def _notify_later(
+        self, kind: str, *, app_url: str | None = None, error: str | None = None
+    ) -> str:
+        """Hand the notice to a workflow of its own and return its id at once.
+
+        The notice outlives this workflow (``ParentClosePolicy.ABANDON``) and is retried
+        for as long as its policy says; an email outage never fails a tenant operation.
+        """
+        info = workflow.info()
+        notice_id = f"notify-{kind}-{info.workflow_id}-{info.run_id}"
+        await workflow.start_child_workflow(
+            "NotifyTenant",
+            NotifyTenantInput(
+                notice=NotificationInput(
+                    kind=kind,
+                    tenant_id=self._tenant_id,
+                    idempotency_key=f"{info.workflow_id}/{info.run_id}/{kind}",
+                    app_url=app_url,
+                    error=error,
+                ),
+                policy=self._policies.notification,
+            ),
+            id=notice_id,
+            task_queue=info.task_queue,
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+        )
+        return notice_id
 
     async def _set_status(self, status: TenantStatus, reason: str) -> None:
         await self._activity(

@@ -16,6 +16,11 @@ with workflow.unsafe.imports_passed_through():
 
 T = TypeVar("T")
 
+#: What compensation runs on: failures and cancellation. Not ``BaseException``: the SDK
+#: evicts a workflow from its cache by raising a BaseException into it, and compensating
+#: then would schedule destroys of a tenant that is fine (it resumes on another worker).
+COMPENSATE_ON = (Exception, asyncio.CancelledError)
+
 
 def options(policy: ActivityPolicy, *, long_running: bool = False) -> dict[str, Any]:
     """``execute_activity`` keyword arguments for one policy."""
@@ -25,9 +30,12 @@ def options(policy: ActivityPolicy, *, long_running: bool = False) -> dict[str, 
             initial_interval=policy.initial_interval,
             backoff_coefficient=policy.backoff,
             maximum_attempts=policy.maximum_attempts,
-            maximum_interval=max(policy.initial_interval * 10, timedelta(seconds=1)),
+            maximum_interval=policy.maximum_interval
+            or max(policy.initial_interval * 10, timedelta(seconds=1)),
         ),
     }
+    if policy.schedule_to_close is not None:
+        opts["schedule_to_close_timeout"] = policy.schedule_to_close
     if policy.heartbeat is not None:
         opts["heartbeat_timeout"] = policy.heartbeat
     if long_running:

@@ -20,26 +20,40 @@ with workflow.unsafe.imports_passed_through():
     )
     from engine.core.models import Component, TenantSpec
 
-    from ._base import TenantWorkflowBase
-    from ._support import describe
+    from ._deploy_v1 import DeployV1
+    from ._support import COMPENSATE_ON, describe
+
+LEASE_PATCH = "tenant-lease"
 
 
 @workflow.defn(name="DeployTenant")
-class DeployTenantWorkflow(TenantWorkflowBase):
+class DeployTenantWorkflow(DeployV1):
     """Update the tenant's app stack to ``app_version``; on failure go back to the old one.
 
-    The app program takes the version as an input, so rolling back is another ``up`` with
-    the previous version (an update of the same resources, not a re-creation).
+    Only an ACTIVE tenant, and only while this run owns it (the registry lease): a deploy
+    can never race a deprovision and recreate the app stack. The app program takes the
+    version as an input, so rolling back is another ``up`` with the previous version (an
+    update of the same resources, not a re-creation). The registry's ``app_version``
+    changes in one write, by the owner only.
     """
 
     @workflow.run
     async def run(self, input: DeployTenantInput) -> DeployTenantResult:
         self._begin(input.tenant_id, input.policies)
+        if not workflow.patched(LEASE_PATCH):
+            return await self._run_v1(input)
         self._step(Step.INITIALIZING, 5)
         try:
-            spec: TenantSpec = await self._activity(
-                Activity.LOAD_TENANT, input.tenant_id, self._policies.status, TenantSpec
-            )
+            spec = await self._acquire("deploy")
+        except ActivityError as exc:
+            raise self._failed(input, *describe(exc)) from None
+        try:
+            return await self._deploy(input, spec)
+        finally:
+            await self._release()
+
+    async def _deploy(self, input: DeployTenantInput, spec: TenantSpec) -> DeployTenantResult:
+        try:
             infra: dict[str, Any] = await self._activity(
                 Activity.STACK_OUTPUTS,
                 StackActivityInput(spec=spec, component=Component.INFRA),
@@ -70,10 +84,14 @@ class DeployTenantWorkflow(TenantWorkflowBase):
             )
             await self._activity(
                 Activity.SET_APP_VERSION,
-                SetAppVersionInput(tenant_id=input.tenant_id, app_version=input.app_version),
+                SetAppVersionInput(
+                    tenant_id=input.tenant_id,
+                    app_version=input.app_version,
+                    workflow_id=workflow.info().workflow_id,
+                ),
                 self._policies.status,
             )
-        except BaseException as error:
+        except COMPENSATE_ON as error:
             message, error_type = describe(error)
             if self._cancel_requested:
                 message, error_type = "cancelled by request", "CancelledError"

@@ -11,13 +11,16 @@ with workflow.unsafe.imports_passed_through():
         DeprovisionTenantInput,
         DeprovisionTenantResult,
         RecordResourcesInput,
+        RetainResourcesInput,
         Step,
         StepFailure,
     )
     from engine.core.models import Component, TenantSpec, TenantStatus
 
-    from ._base import TenantWorkflowBase
+    from ._deprovision_v1 import DeprovisionV1
     from ._support import describe
+
+LEASE_PATCH = "tenant-lease"
 
 _STEPS = {
     Component.APP: (Step.DESTROYING_APP, 20),
@@ -27,57 +30,52 @@ _STEPS = {
 
 
 @workflow.defn(name="DeprovisionTenant")
-class DeprovisionTenantWorkflow(TenantWorkflowBase):
-    """Status DEPROVISIONING, destroy app, infra, IdP, status INACTIVE, notice.
+class DeprovisionTenantWorkflow(DeprovisionV1):
+    """Own the tenant, DEPROVISIONING, destroy app, infra, IdP, INACTIVE, notice.
 
-    Each destroy is retried by its policy; one that still fails does not stop the others,
-    and the tenant then stays DEPROVISIONING with the failures in the result (running the
-    workflow again finishes the job: destroying what is gone already is a no-op). With
-    ``retain_data`` the infra stack is first updated so its stateful resources are
-    retained on delete; the result lists them.
+    A cancel is honoured until the first destroy starts; after that it is refused
+    (``cancellable`` false): half a tenant is worse than none. Each destroy is retried by
+    its policy; one that still fails does not stop the others, and the tenant then stays
+    DEPROVISIONING with the failures in the result (running the workflow again finishes
+    the job). With ``retain_data`` the infra stack is first updated so its stateful
+    resources are retained on delete; the registry keeps them, marked retained.
     """
 
     @workflow.run
     async def run(self, input: DeprovisionTenantInput) -> DeprovisionTenantResult:
         self._begin(input.tenant_id, input.policies)
+        if not workflow.patched(LEASE_PATCH):
+            return await self._run_v1(input)
         destroyed: list[Component] = []
         retained: list[str] = []
         failures: list[StepFailure] = []
+        self._step(Step.UPDATING_STATUS, 5)
         try:
-            return await self._deprovision(input, destroyed, retained, failures)
+            spec = await self._acquire("deprovision")
         except ActivityError as exc:
-            # Loading the tenant, a status or the notice failed: report it with what was
-            # destroyed so far (a bare ActivityError would say neither what nor why).
-            message, error_type = describe(exc)
-            self._step(Step.FAILED, 100, details=message, done=True)
-            raise ApplicationError(
-                f"deprovisioning {input.tenant_id} failed: {message}",
-                DeprovisionTenantResult(
-                    success=False,
-                    tenant_id=input.tenant_id,
-                    destroyed=destroyed,
-                    retained=retained,
-                    error=message,
-                    error_type=error_type,
-                    failures=failures,
-                ),
-                type=error_type,
-                non_retryable=True,
-            ) from None
+            raise self._failed(input, *describe(exc), destroyed, retained, failures) from None
+        try:
+            if self._cancel_requested:
+                raise self._failed(
+                    input, "cancelled by request", "CancelledError", destroyed, retained, failures
+                )
+            self._set(cancellable=False)
+            return await self._deprovision(input, spec, destroyed, retained, failures)
+        except ActivityError as exc:
+            # A status or a record could not be written: say so with what was destroyed.
+            raise self._failed(input, *describe(exc), destroyed, retained, failures) from None
+        finally:
+            await self._release()
 
     async def _deprovision(
         self,
         input: DeprovisionTenantInput,
+        spec: TenantSpec,
         destroyed: list[Component],
         retained: list[str],
         failures: list[StepFailure],
     ) -> DeprovisionTenantResult:
-        self._step(Step.UPDATING_STATUS, 5)
-        spec: TenantSpec = await self._activity(
-            Activity.LOAD_TENANT, input.tenant_id, self._policies.status, TenantSpec
-        )
         await self._set_status(TenantStatus.DEPROVISIONING, "deprovisioning started")
-
         for component in (Component.APP, Component.INFRA, Component.IDP):
             step, percent = _STEPS[component]
             self._step(step, percent, component=component)
@@ -89,7 +87,18 @@ class DeprovisionTenantWorkflow(TenantWorkflowBase):
                         component,
                         protect=True,
                     )
-                    retained += [str(r) for r in kept.outputs.get("retained") or []]
+                    ids = [str(r) for r in kept.outputs.get("retained") or []]
+                    await self._activity(
+                        Activity.RETAIN_RESOURCES,
+                        RetainResourcesInput(
+                            tenant_id=input.tenant_id,
+                            component=component,
+                            physical_ids=ids,
+                            workflow_id=workflow.info().workflow_id,
+                        ),
+                        self._policies.status,
+                    )
+                    retained += ids
                 result = await self._stack(Activity.STACK_DESTROY, spec, component, protect=True)
                 if result.existed:
                     destroyed.append(component)
@@ -105,28 +114,42 @@ class DeprovisionTenantWorkflow(TenantWorkflowBase):
 
         if failures:
             message = "; ".join(f"{f.step}: {f.error}" for f in failures)
-            self._step(Step.FAILED, 100, details=message, done=True)
-            raise ApplicationError(
-                f"deprovisioning {input.tenant_id} incomplete: {message}",
-                DeprovisionTenantResult(
-                    success=False,
-                    tenant_id=input.tenant_id,
-                    destroyed=destroyed,
-                    retained=retained,
-                    error=message,
-                    error_type="DeprovisioningIncomplete",
-                    failures=failures,
-                ),
-                type="DeprovisioningIncomplete",
-                non_retryable=True,
+            raise self._failed(
+                input, message, "DeprovisioningIncomplete", destroyed, retained, failures
             )
 
         self._step(Step.ACTIVATING, 90)
         reason = "deprovisioned" + (f", retained {len(retained)} resource(s)" if retained else "")
         await self._set_status(TenantStatus.INACTIVE, reason)
         self._step(Step.NOTIFYING, 95)
-        await self._notify("deprovisioned")
+        await self._notify_later("deprovisioned")
         self._step(Step.COMPLETED, 100, done=True)
         return DeprovisionTenantResult(
             success=True, tenant_id=input.tenant_id, destroyed=destroyed, retained=retained
+        )
+
+    def _failed(
+        self,
+        input: DeprovisionTenantInput,
+        message: str,
+        error_type: str,
+        destroyed: list[Component],
+        retained: list[str],
+        failures: list[StepFailure],
+    ) -> ApplicationError:
+        """The workflow's failure, carrying the typed result (what was destroyed so far)."""
+        self._step(Step.FAILED, 100, details=message, done=True)
+        return ApplicationError(
+            f"deprovisioning {input.tenant_id} failed: {message}",
+            DeprovisionTenantResult(
+                success=False,
+                tenant_id=input.tenant_id,
+                destroyed=destroyed,
+                retained=retained,
+                error=message,
+                error_type=error_type,
+                failures=failures,
+            ),
+            type=error_type,
+            non_retryable=True,
         )

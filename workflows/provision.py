@@ -11,19 +11,24 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from engine.core.contracts import (
         Activity,
+        BeginProvisionInput,
+        BeginProvisionResult,
         ComponentPlan,
         ProvisionTenantInput,
         ProvisionTenantResult,
         RecordResourcesInput,
-        RegisterTenantInput,
+        StackActivityInput,
         StackActivityResult,
         Step,
         StepFailure,
     )
     from engine.core.models import Component, TenantStatus
+    from engine.core.search_attributes import TENANT_STATUS
 
-    from ._base import TenantWorkflowBase
-    from ._support import describe, uncancellable
+    from ._provision_v1 import ProvisionV1
+    from ._support import COMPENSATE_ON, describe, uncancellable
+
+LEASE_PATCH = "tenant-lease"
 
 _STEP_FOR = {
     Component.IDP: (Step.CREATING_IDP, 15),
@@ -31,19 +36,31 @@ _STEP_FOR = {
     Component.APP: (Step.DEPLOYING_APP, 60),
 }
 
+# What the customer reads when set-up fails: no stack names, ARNs or provider text (those
+# are in the workflow's result and logs, found by the reference).
+_CUSTOMER_MESSAGE = "the set-up did not complete and everything it started was rolled back"
+
 
 @workflow.defn(name="ProvisionTenant")
-class ProvisionTenantWorkflow(TenantWorkflowBase):
-    """The seed plan's provisionTenantWorkflow, with compensation that leaves nothing behind.
+class ProvisionTenantWorkflow(ProvisionV1):
+    """The seed plan's provisionTenantWorkflow: create a tenant, or leave nothing behind.
 
-    Steps: status PROVISIONING, IdP stack (when configured), infra stack for the tier, app
-    stack, resource records, status ACTIVE, welcome notice. On failure or cancellation the
-    stacks whose ``up`` started are destroyed in reverse order (a failed ``up`` may have
-    created part of its resources), the status becomes PROVISIONFAILED and the contacts
-    get a failure notice; the workflow then fails with the result in the error's details
-    (a cancellation too, with type CancelledError), so the Temporal UI shows it failed and
-    the caller still gets the typed result. A dry run previews every component and
-    changes nothing.
+    1. ``begin_provision`` registers the tenant and makes it PROVISIONING under this run's
+       lease, in one transaction; a refusal (ACTIVE, busy, key of another tenant) changes
+       nothing, so it is not compensated and nobody is emailed.
+    2. IdP, infra, app stacks. A stack that already had resources (a re-provision after
+       PROVISIONFAILED or INACTIVE) is *kept*: compensation never destroys it.
+    3. Point of no return (every stack up): a cancel is refused from here (``cancellable``
+       false); resources are recorded and the status set ACTIVE, registry writes retrying
+       until the registry answers.
+    4. The welcome notice goes to a workflow of its own: an email outage delays it and
+       never undoes the tenant.
+
+    On failure or cancellation (before 3; after it only a permanent registry refusal),
+    the stacks this run created are destroyed in reverse order, their resource records
+    removed, the status set to PROVISIONFAILED and the contacts told in plain words. The
+    workflow then fails with the typed result in the error's details. A dry run previews
+    and changes nothing.
     """
 
     @workflow.run
@@ -51,19 +68,50 @@ class ProvisionTenantWorkflow(TenantWorkflowBase):
         self._begin(input.tenant_id, input.policies)
         if input.dry_run:
             return await self._preview(input)
+        if not workflow.patched(LEASE_PATCH):
+            return await self._run_v1(input)
 
         spec = input.spec()
+        info = workflow.info()
+        self._step(Step.UPDATING_STATUS, 5)
+        try:
+            begun: BeginProvisionResult = await uncancellable(
+                self._activity(
+                    Activity.BEGIN_PROVISION,
+                    BeginProvisionInput(
+                        spec=spec,
+                        subscription_end=input.subscription.end_date,
+                        workflow_id=info.workflow_id,
+                        run_id=info.run_id,
+                    ),
+                    self._policies.status,
+                    BeginProvisionResult,
+                )
+            )
+        except ActivityError as exc:
+            message, error_type = describe(exc)
+            self._step(Step.FAILED, 100, details=message, done=True)
+            raise ApplicationError(
+                f"provisioning {input.tenant_id} refused: {message}",
+                ProvisionTenantResult(
+                    success=False, tenant_id=input.tenant_id, error=message, error_type=error_type
+                ),
+                type=error_type,
+                non_retryable=True,
+            ) from None
+        self._set(tenant_status=TenantStatus.PROVISIONING)
+        workflow.upsert_search_attributes([TENANT_STATUS.value_set(TenantStatus.PROVISIONING)])
+        try:
+            return await self._provision(input, new=begun.new)
+        finally:
+            await self._release()
+
+    async def _provision(self, input: ProvisionTenantInput, *, new: bool) -> ProvisionTenantResult:
+        spec = input.spec()
         attempted: list[Component] = []
+        kept: list[Component] = []
         outputs: dict[Component, StackActivityResult] = {}
         try:
-            self._step(Step.UPDATING_STATUS, 5)
-            await self._activity(
-                Activity.REGISTER_TENANT,
-                RegisterTenantInput(spec=spec, subscription_end=input.subscription.end_date),
-                input.policies.status,
-            )
-            await self._set_status(TenantStatus.PROVISIONING, "provisioning started")
-
             components = [Component.INFRA, Component.APP]
             if input.idp is not None:
                 components.insert(0, Component.IDP)
@@ -71,35 +119,26 @@ class ProvisionTenantWorkflow(TenantWorkflowBase):
                 self._check_cancelled()
                 step, percent = _STEP_FOR[component]
                 self._step(step, percent, component=component)
+                if not new and await self._activity(
+                    Activity.STACK_INSPECT,
+                    StackActivityInput(spec=spec, component=component),
+                    self._policies.status,
+                    bool,
+                ):
+                    kept.append(component)
                 inputs = outputs[Component.INFRA].outputs if component is Component.APP else {}
                 attempted.append(component)
                 outputs[component] = await self._stack(
                     Activity.STACK_UP, spec.model_copy(update={"inputs": inputs}), component
                 )
-
-            self._step(Step.CREATING_RESOURCES, 80)
-            resources: list[dict[str, Any]] = []
-            for component, result in outputs.items():
-                await self._activity(
-                    Activity.RECORD_RESOURCES,
-                    RecordResourcesInput(
-                        tenant_id=input.tenant_id, component=component, resources=result.resources
-                    ),
-                    input.policies.status,
-                )
-                resources += [{**r, "component": component.value} for r in result.resources]
-
-            self._step(Step.ACTIVATING, 90)
-            await self._set_status(TenantStatus.ACTIVE, "provisioned")
-
-            # Inside the saga, as in the seed plan: a tenant whose admin never learns the
-            # URL is not provisioned (the registry allows ACTIVE -> PROVISIONFAILED for it).
-            app = outputs[Component.APP].outputs
-            self._step(Step.NOTIFYING, 95)
-            app_url = app.get("app_url") if isinstance(app.get("app_url"), str) else None
-            await self._notify("welcome", app_url=app_url)
-        except BaseException as error:  # compensation must run on cancellation too
-            failed = await self._compensate(input, attempted, error)
+            self._check_cancelled()
+            # The point of no return: every stack is up. A cancel is refused from here and
+            # the registry writes retry until the registry answers; only a permanent
+            # refusal (a bug, a tenant changed behind our back) still rolls back.
+            self._set(cancellable=False)
+            resources = await uncancellable(self._activate(input, outputs))
+        except COMPENSATE_ON as error:
+            failed = await self._compensate_owned(input, attempted, kept, error)
             if isinstance(error, asyncio.CancelledError):
                 raise
             raise ApplicationError(
@@ -109,6 +148,10 @@ class ProvisionTenantWorkflow(TenantWorkflowBase):
                 non_retryable=True,
             ) from None
 
+        app = outputs[Component.APP].outputs
+        app_url = app.get("app_url") if isinstance(app.get("app_url"), str) else None
+        self._step(Step.NOTIFYING, 95)
+        await uncancellable(self._notify_later("welcome", app_url=app_url))
         self._step(Step.COMPLETED, 100, done=True)
         idp = outputs.get(Component.IDP)
         return ProvisionTenantResult(
@@ -117,7 +160,27 @@ class ProvisionTenantWorkflow(TenantWorkflowBase):
             app_url=app_url,
             resources=resources,
             idp_organization_id=idp.outputs.get("organization_id") if idp else None,
+            kept=kept,
         )
+
+    async def _activate(
+        self, input: ProvisionTenantInput, outputs: dict[Component, StackActivityResult]
+    ) -> list[dict[str, Any]]:
+        """Record every stack's resources, then ACTIVE (registry writes wait out an outage)."""
+        self._step(Step.CREATING_RESOURCES, 80)
+        resources: list[dict[str, Any]] = []
+        for component, result in outputs.items():
+            await self._activity(
+                Activity.RECORD_RESOURCES,
+                RecordResourcesInput(
+                    tenant_id=input.tenant_id, component=component, resources=result.resources
+                ),
+                self._policies.status,
+            )
+            resources += [{**r, "component": component.value} for r in result.resources]
+        self._step(Step.ACTIVATING, 90)
+        await self._set_status(TenantStatus.ACTIVE, "provisioned")
+        return resources
 
     async def _preview(self, input: ProvisionTenantInput) -> ProvisionTenantResult:
         spec = input.spec()
@@ -152,9 +215,14 @@ class ProvisionTenantWorkflow(TenantWorkflowBase):
             success=True, tenant_id=input.tenant_id, dry_run=True, plan=plan
         )
 
-    async def _compensate(
-        self, input: ProvisionTenantInput, attempted: list[Component], error: BaseException
+    async def _compensate_owned(
+        self,
+        input: ProvisionTenantInput,
+        attempted: list[Component],
+        kept: list[Component],
+        error: BaseException,
     ) -> ProvisionTenantResult:
+        """Undo what this run created; the tenant was PROVISIONING by this run's hand."""
         message, error_type = describe(error)
         if self._cancel_requested:
             message, error_type = "cancelled by request", "CancelledError"
@@ -166,22 +234,29 @@ class ProvisionTenantWorkflow(TenantWorkflowBase):
         compensated: list[Component] = []
         failures: list[StepFailure] = []
         for component in reversed(attempted):
+            if component in kept:
+                continue  # it had resources before this run: not ours to destroy
             self._set(component=component)
             try:
                 await self._stack(Activity.STACK_DESTROY, spec, component, protect=True)
                 compensated.append(component)
+                # Resource rows follow the stacks (a retry records them again).
+                await uncancellable(
+                    self._activity(
+                        Activity.RECORD_RESOURCES,
+                        RecordResourcesInput(tenant_id=input.tenant_id, component=component),
+                        self._policies.status,
+                    )
+                )
             except ActivityError as exc:  # one failed destroy must not stop the others
                 failures.append(
                     StepFailure(step=f"destroy {component.value}", error=describe(exc)[0])
                 )
-        for step, call in (
-            ("status", self._set_status(TenantStatus.PROVISIONFAILED, message)),
-            ("notification", self._notify("provisioning_failed", error=message)),
-        ):
-            try:
-                await uncancellable(call)
-            except ActivityError as exc:  # reported in the result, never hidden
-                failures.append(StepFailure(step=step, error=describe(exc)[0]))
+        try:
+            await uncancellable(self._set_status(TenantStatus.PROVISIONFAILED, message))
+        except ActivityError as exc:  # reported in the result, never hidden
+            failures.append(StepFailure(step="status", error=describe(exc)[0]))
+        await uncancellable(self._notify_later("provisioning_failed", error=_CUSTOMER_MESSAGE))
         if failures:
             workflow.logger.error("compensation of %s incomplete: %s", input.tenant_id, failures)
         self._step(Step.FAILED, 100, details=message, done=True)
@@ -192,4 +267,5 @@ class ProvisionTenantWorkflow(TenantWorkflowBase):
             error_type=error_type,
             compensated=compensated,
             compensation_failures=failures,
+            kept=kept,
         )

@@ -23,14 +23,18 @@ from engine.core.errors import (
     InvalidRequest,
     PreconditionError,
     StackError,
+    TenantBusyError,
+    TenantNotFoundError,
+    TenantStateError,
     UnavailableError,
 )
 from engine.core.errors import ValidationError as EngineValidationError
+from engine.core.models import Component, TenantStatus
 from engine.core.settings import Settings
 from engine.pulumi import ProgramCatalog, PulumiRunner
 from engine.registry import TenantRecord, TenantRegistry
 from engine.serving import temporal_reachable
-from engine.temporal import TenantClient, connect
+from engine.temporal import TenantClient, connect, run_has_closed
 
 from ._temporal import describe, started_view, temporal_errors
 from .validation import (
@@ -42,13 +46,17 @@ from .validation import (
     tenant_ref,
 )
 from .views import (
+    NoticeView,
     Outcome,
     PreviewView,
+    RetainedView,
     StackList,
     Started,
     StatusView,
+    TenantHistory,
     TenantPage,
     TenantView,
+    TransitionView,
 )
 
 __all__ = ["TenantOperations"]
@@ -121,8 +129,29 @@ class TenantOperations:
 
     # -- starting workflows ------------------------------------------------------------
 
+    async def precheck(self, operation: str, tenant_id: str, tenant_key: str | None = None) -> None:
+        """Refuse before starting a workflow what the workflow would refuse.
+
+        Busy (another workflow owns the tenant: ALREADY_EXISTS, exit 4), wrong status
+        (FAILED_PRECONDITION, exit 4), key of another tenant. A lease whose holder has
+        ended is not busy: the workflow takes it over.
+        """
+        try:
+            await self._registry_call(lambda r: r.check(operation, tenant_id, tenant_key))
+        except TenantBusyError as busy:
+            if busy.workflow_id == workflow_id(WorkflowKind(operation), tenant_id):
+                return  # the same operation: starting it answers "already running" with its id
+            client = await self.client()
+            lease = await self._registry_call(lambda r: r.lease(tenant_id))
+            if lease is None or await run_has_closed(
+                client.client, lease.workflow_id, lease.run_id
+            ):
+                return
+            raise
+
     async def provision(self, fields: Mapping[str, Any]) -> Started:
         input = provision_input(fields)
+        await self.precheck("provision", input.tenant_id, input.tenant_key)
         client = await self.client()
         with temporal_errors(f"provision workflow for tenant {input.tenant_id}"):
             return started_view(await client.provision(input))
@@ -145,17 +174,51 @@ class TenantOperations:
 
     async def deprovision(self, fields: Mapping[str, Any]) -> Started:
         input = deprovision_input(fields)
-        await self.tenant(input.tenant_id)
+        await self.precheck("deprovision", input.tenant_id)
         client = await self.client()
         with temporal_errors(f"deprovision workflow for tenant {input.tenant_id}"):
             return started_view(await client.deprovision(input))
 
     async def deploy(self, fields: Mapping[str, Any]) -> Started:
         input = deploy_input(fields)
-        await self.tenant(input.tenant_id)
+        await self.precheck("deploy", input.tenant_id)
         client = await self.client()
         with temporal_errors(f"deploy workflow for tenant {input.tenant_id}"):
             return started_view(await client.deploy(input))
+
+    async def notify(self, tenant: object, kind: object = "", resend: bool = False) -> Started:
+        """Send a tenant's notice again (``tenantctl notify <key> --resend``)."""
+        name = str(tenant or "").strip()
+        notice = str(kind or "welcome")
+        if notice not in ("welcome", "deprovisioned"):
+            raise InvalidRequest([FieldViolation("kind", "must be welcome or deprovisioned")])
+        if not name:
+            raise InvalidRequest([FieldViolation("tenant", "a tenant id or key is required")])
+
+        def find(registry: TenantRegistry) -> TenantRecord:
+            try:
+                return registry.get(name)
+            except TenantNotFoundError:
+                return registry.get_by_key(name)
+
+        record = await self._registry_call(find)
+        wanted = TenantStatus.ACTIVE if notice == "welcome" else TenantStatus.INACTIVE
+        if record.status is not wanted:
+            raise TenantStateError(record.tenant_id, record.status.value, f"a {notice} notice")
+        app_url = None
+        if notice == "welcome":
+            try:
+                outputs = await asyncio.to_thread(
+                    self._pulumi().outputs, record.tenant_key, Component.APP
+                )
+            except StackError as exc:
+                raise UnavailableError(f"cannot read the app URL: {exc.message}") from None
+            url = outputs.get("app_url")
+            app_url = url if isinstance(url, str) else None
+        client = await self.client()
+        with temporal_errors(f"notice to tenant {record.tenant_id}"):
+            started = await client.notify(record.tenant_id, notice, app_url=app_url, resend=resend)
+        return started_view(started)
 
     # -- following workflows -----------------------------------------------------------
 
@@ -205,7 +268,9 @@ class TenantOperations:
             if description.status != WorkflowExecutionStatus.RUNNING:
                 state = description.status.name if description.status else "UNKNOWN"
                 raise PreconditionError(f"workflow {wf_id} has already ended ({state})")
-            await client.cancel(ref.kind, ref.tenant_id)
+            await client.cancel(
+                ref.kind, ref.tenant_id, query_timeout=self._query_timeout.total_seconds()
+            )
         log.info("cancellation of %s requested", wf_id)
         return wf_id
 
@@ -241,6 +306,47 @@ class TenantOperations:
         return TenantPage(
             tenants=[TenantView.from_record(item) for item in items], next_page_token=token
         )
+
+    async def history(self, tenant: object) -> TenantHistory:
+        """Status transitions, owner, retained resources and notices of a tenant (id or key)."""
+        name = str(tenant or "").strip()
+        if not name:
+            raise InvalidRequest([FieldViolation("tenant", "a tenant id or key is required")])
+
+        def read(registry: TenantRegistry) -> TenantHistory:
+            try:
+                record = registry.get(name)
+            except TenantNotFoundError:
+                record = registry.get_by_key(name)
+            lease = registry.lease(record.tenant_id)
+            return TenantHistory(
+                tenant_id=record.tenant_id,
+                tenant_key=record.tenant_key,
+                status=record.status,
+                transitions=[
+                    TransitionView.model_validate(change.model_dump(exclude={"tenant_id"}))
+                    for change in registry.history(record.tenant_id)
+                ],
+                owner_workflow_id=lease.workflow_id if lease else None,
+                owner_operation=lease.operation if lease else None,
+                retained=[
+                    RetainedView(
+                        component=r.component.value,
+                        type=r.type,
+                        physical_id=r.physical_id,
+                        retained_at=r.retained_at,
+                    )
+                    for r in registry.retained(record.tenant_id)
+                ],
+                notices=[
+                    NoticeView(
+                        kind=n.kind, state=n.state.value, created_at=n.created_at, sent_at=n.sent_at
+                    )
+                    for n in registry.outbox.for_tenant(record.tenant_id)
+                ],
+            )
+
+        return await self._registry_call(read)
 
     async def list_stacks(self, tenant_id: object) -> StackList:
         ref = tenant_ref(tenant_id)

@@ -16,7 +16,7 @@ import grpc
 
 from engine.core.errors import EngineError, InvalidRequest
 
-from . import convert, convert_lists
+from . import convert, convert_history, convert_lists
 from ._gen import tenant_engine_pb2 as pb
 from ._gen import tenant_engine_pb2_grpc as pb_grpc
 from .operations import TenantOperations
@@ -118,3 +118,15 @@ class TenantServicer(pb_grpc.TenantServiceServicer):
     ) -> pb.ListTenantStacksResponse:
         call = self._ops.list_stacks(request.tenant_id)
         return await _answer(context, call, convert_lists.stacks_to_proto)
+
+    async def NotifyTenant(
+        self, request: pb.NotifyTenantRequest, context: Context
+    ) -> pb.WorkflowStarted:
+        call = self._ops.notify(request.tenant, request.kind, request.resend)
+        return await _answer(context, call, convert.started_to_proto)
+
+    async def GetTenantHistory(
+        self, request: pb.TenantHistoryRequest, context: Context
+    ) -> pb.TenantHistoryResponse:
+        call = self._ops.history(request.tenant)
+        return await _answer(context, call, convert_history.history_to_proto)

@@ -29,6 +29,7 @@ from engine.core.errors import (
     NotFoundError,
     PermissionDeniedError,
     PreconditionError,
+    TenantBusyError,
     UnauthenticatedError,
     UnavailableError,
     ValidationError,
@@ -41,6 +42,8 @@ GRPC_CODES: tuple[tuple[type[EngineError], grpc.StatusCode], ...] = (
     (ValidationError, S.INVALID_ARGUMENT),
     (NotFoundError, S.NOT_FOUND),
     (AlreadyRunningError, S.ALREADY_EXISTS),
+    # Another operation owns the tenant: the request is fine, the tenant is taken.
+    (TenantBusyError, S.ALREADY_EXISTS),
     (ConcurrentUpdateError, S.ABORTED),
     (ConflictError, S.FAILED_PRECONDITION),
     (PreconditionError, S.FAILED_PRECONDITION),

@@ -16,13 +16,17 @@ from engine.core.models import IdpProvider, TenantStatus, Tier
 from engine.core.results import StackInfo
 
 __all__ = [
+    "NoticeView",
     "Outcome",
     "PreviewView",
+    "RetainedView",
     "StackList",
     "Started",
     "StatusView",
+    "TenantHistory",
     "TenantPage",
     "TenantView",
+    "TransitionView",
 ]
 
 
@@ -116,3 +120,38 @@ class TenantPage(_View):
 class StackList(_View):
     tenant_key: str
     stacks: list[StackInfo]
+
+
+class TransitionView(_View):
+    from_status: TenantStatus | None = None
+    to_status: TenantStatus
+    reason: str | None = None
+    workflow_id: str | None = None
+    at: datetime
+
+
+class RetainedView(_View):
+    component: str
+    type: str
+    physical_id: str
+    retained_at: datetime
+
+
+class NoticeView(_View):
+    kind: str
+    state: str
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class TenantHistory(_View):
+    """``tenantctl history``: what happened to a tenant, who owns it now, what it keeps."""
+
+    tenant_id: str
+    tenant_key: str
+    status: TenantStatus
+    transitions: list[TransitionView]
+    owner_workflow_id: str | None = None
+    owner_operation: str | None = None
+    retained: list[RetainedView] = Field(default_factory=list)
+    notices: list[NoticeView] = Field(default_factory=list)

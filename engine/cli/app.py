@@ -74,6 +74,8 @@ app.command()(queries.watch)
 app.command()(queries.cancel)
 app.command("list")(queries.list_tenants)
 app.command()(queries.stacks)
+app.command()(queries.history)
+app.command()(queries.notify)
 
 
 @app.command()

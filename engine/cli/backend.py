@@ -14,10 +14,17 @@ from typing import Any, Protocol
 
 import grpc
 
-from engine.api import convert, convert_lists
+from engine.api import convert, convert_history, convert_lists
 from engine.api.protocol import pb, pb_grpc
 from engine.api.status import from_rpc_error
-from engine.api.views import PreviewView, StackList, Started, StatusView, TenantPage
+from engine.api.views import (
+    PreviewView,
+    StackList,
+    Started,
+    StatusView,
+    TenantHistory,
+    TenantPage,
+)
 from engine.core.contracts import ProvisionTenantInput
 from engine.core.errors import FieldViolation, InvalidRequest
 from engine.core.settings import Settings
@@ -43,6 +50,8 @@ class Backend(Protocol):
     async def cancel(self, tenant_id: str, kind: str) -> str: ...
     async def list_tenants(self, fields: dict[str, Any]) -> TenantPage: ...
     async def list_stacks(self, tenant_id: str) -> StackList: ...
+    async def history(self, tenant: str) -> TenantHistory: ...
+    async def notify(self, tenant: str, kind: str, resend: bool) -> Started: ...
 
 
 def _fields(input: ProvisionTenantInput) -> dict[str, Any]:
@@ -90,6 +99,12 @@ class DirectBackend:
 
     async def list_stacks(self, tenant_id: str) -> StackList:
         return await self._ops.list_stacks(tenant_id)
+
+    async def history(self, tenant: str) -> TenantHistory:
+        return await self._ops.history(tenant)
+
+    async def notify(self, tenant: str, kind: str, resend: bool) -> Started:
+        return await self._ops.notify(tenant, kind, resend)
 
 
 @dataclass(frozen=True)
@@ -199,4 +214,15 @@ class GrpcBackend:
         request = pb.ListTenantStacksRequest(tenant_id=tenant_id)
         return convert_lists.stacks_from_proto(
             await self._call(self.stub.ListTenantStacks, request)
+        )
+
+    async def notify(self, tenant: str, kind: str, resend: bool) -> Started:
+        request = pb.NotifyTenantRequest(tenant=tenant, kind=kind, resend=resend)
+        started = await self._call(self.stub.NotifyTenant, request)
+        return Started(workflow_id=started.workflow_id, run_id=started.run_id)
+
+    async def history(self, tenant: str) -> TenantHistory:
+        request = pb.TenantHistoryRequest(tenant=tenant)
+        return convert_history.history_from_proto(
+            await self._call(self.stub.GetTenantHistory, request)
         )

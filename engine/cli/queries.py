@@ -1,4 +1,4 @@
-"""The commands that follow and list: status, watch, cancel, list and stacks."""
+"""The commands that follow and list: status, watch, cancel, list, stacks and history."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .exit_codes import ExitCode
 from .options import KindOpt, Output, OutputOpt, TenantArg
 from .state import run
 
-__all__ = ["cancel", "list_tenants", "stacks", "status", "watch"]
+__all__ = ["cancel", "history", "list_tenants", "notify", "stacks", "status", "watch"]
 
 
 def status(
@@ -122,6 +122,50 @@ def stacks(ctx: typer.Context, tenant_id: TenantArg, output: OutputOpt = Output.
             render.print_json(found)
         else:
             render.out.print(render.stacks_table(found))
+        return ExitCode.OK
+
+    run(ctx, body)
+
+
+def history(
+    ctx: typer.Context,
+    tenant: Annotated[str, typer.Argument(help="Tenant id or key.")],
+    output: OutputOpt = Output.TEXT,
+) -> None:
+    """A tenant's status transitions (time, reason, workflow), owner, retained data, notices."""
+
+    async def body(backend: Backend) -> ExitCode:
+        found = await backend.history(tenant)
+        if output is Output.JSON:
+            render.print_json(found)
+        else:
+            render.out.print(render.history_table(found))
+            for line in render.history_notes(found):
+                render.out.print(line, markup=False)
+        return ExitCode.OK
+
+    run(ctx, body)
+
+
+def notify(
+    ctx: typer.Context,
+    tenant: Annotated[str, typer.Argument(help="Tenant id or key.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="welcome (the app URL) or deprovisioned.")
+    ] = "welcome",
+    resend: Annotated[
+        bool, typer.Option("--resend", help="Send it even if it was sent already.")
+    ] = False,
+    output: OutputOpt = Output.TEXT,
+) -> None:
+    """Send a tenant's notice (again): retried until the mail service answers."""
+
+    async def body(backend: Backend) -> ExitCode:
+        started = await backend.notify(tenant, kind, resend)
+        if output is Output.JSON:
+            render.print_json(started)
+        else:
+            render.out.print(f"started {started.workflow_id} (run {started.run_id})", markup=False)
         return ExitCode.OK
 
     run(ctx, body)

@@ -15,7 +15,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from engine.api.views import Outcome, PreviewView, StackList, StatusView, TenantPage
+from engine.api.views import (
+    Outcome,
+    PreviewView,
+    StackList,
+    StatusView,
+    TenantHistory,
+    TenantPage,
+)
 from engine.core.contracts import WorkflowKind
 from engine.core.errors import EngineError, InvalidRequest
 
@@ -175,6 +182,32 @@ def stacks_table(stacks: StackList) -> Table:
             "-" if s.resource_count is None else str(s.resource_count),
         )
     return table
+
+
+def history_table(history: TenantHistory) -> Table:
+    table = Table("AT", "FROM", "TO", "REASON", "WORKFLOW")
+    table.columns[0].no_wrap = True
+    for t in history.transitions:
+        table.add_row(
+            t.at.strftime("%Y-%m-%d %H:%M:%S"),
+            t.from_status.value if t.from_status else "-",
+            t.to_status.value,
+            Text(t.reason or ""),
+            Text(t.workflow_id or ""),
+        )
+    return table
+
+
+def history_notes(history: TenantHistory) -> list[str]:
+    """Who owns the tenant now, what deprovision kept, which notices are owed."""
+    notes = [f"{history.tenant_key} ({history.tenant_id}) is {history.status.value}"]
+    if history.owner_workflow_id:
+        notes.append(f"owned by {history.owner_operation} {history.owner_workflow_id}")
+    for r in history.retained:
+        notes.append(f"retained: {r.component} {r.type} {r.physical_id}")
+    for n in history.notices:
+        notes.append(f"notice {n.kind}: {n.state}")
+    return notes
 
 
 def plan_table(preview: PreviewView) -> Table:

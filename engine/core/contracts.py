@@ -36,18 +36,25 @@ from engine.core.settings import (
 )
 
 __all__ = [
+    "OPERATION_FROM",
+    "AcquireTenantInput",
     "Activity",
     "ActivityPolicies",
+    "BeginProvisionInput",
+    "BeginProvisionResult",
     "ComponentPlan",
     "DeployTenantInput",
     "DeployTenantResult",
     "DeprovisionTenantInput",
     "DeprovisionTenantResult",
+    "LeaseInput",
     "NotificationInput",
+    "NotifyTenantInput",
     "ProvisionTenantInput",
     "ProvisionTenantResult",
     "RecordResourcesInput",
     "RegisterTenantInput",
+    "RetainResourcesInput",
     "SetAppVersionInput",
     "SetStatusInput",
     "StackActivityInput",
@@ -75,11 +82,29 @@ def workflow_id(kind: WorkflowKind | str, tenant_id: str) -> str:
     return f"{WorkflowKind(kind).value}-tenant-{tenant_id}"
 
 
+#: The statuses each lifecycle operation may start from (the registry enforces them with
+#: the lease; the API and CLI check them first for a clear refusal). Provision means
+#: create; deprovision takes any status but INACTIVE (a PROVISIONING tenant only once its
+#: provision run is gone: the lease decides).
+OPERATION_FROM: dict[str, frozenset[TenantStatus]] = {
+    "provision": frozenset(
+        {TenantStatus.PENDINGPROVISION, TenantStatus.PROVISIONFAILED, TenantStatus.INACTIVE}
+    ),
+    "deploy": frozenset({TenantStatus.ACTIVE}),
+    "deprovision": frozenset(set(TenantStatus) - {TenantStatus.INACTIVE}),
+}
+
+
 class Activity(StrEnum):
     """Activity names: the contract between workflows and whatever implements them."""
 
-    REGISTER_TENANT = "register_tenant"
-    LOAD_TENANT = "load_tenant"
+    REGISTER_TENANT = "register_tenant"  # histories recorded before the lease
+    LOAD_TENANT = "load_tenant"  # histories recorded before the lease
+    BEGIN_PROVISION = "begin_provision"
+    ACQUIRE_TENANT = "acquire_tenant"
+    RELEASE_TENANT = "release_tenant"
+    RETAIN_RESOURCES = "retain_resources"
+    STACK_INSPECT = "stack_inspect"
     SET_STATUS = "set_tenant_status"
     SET_APP_VERSION = "set_app_version"
     RECORD_RESOURCES = "record_resources"
@@ -189,6 +214,10 @@ class ProvisionTenantResult(_Payload):
     compensated: list[Component] = Field(default_factory=list)
     compensation_failures: list[StepFailure] = Field(default_factory=list)
     plan: list[ComponentPlan] = Field(default_factory=list)
+    # Stacks that had resources before this run: compensation leaves them alone.
+    kept: list[Component] = Field(default_factory=list)
+    # The welcome notice could not be sent yet: the tenant is ACTIVE all the same.
+    notification_error: str | None = None
 
 
 class DeprovisionTenantInput(_Payload):
@@ -260,6 +289,8 @@ class WorkflowStatus(_Payload):
     component: Component | None = None
     done: bool = False
     cancel_requested: bool = False
+    # False once a cancel can no longer be honoured (tenant ACTIVE, destroys started).
+    cancellable: bool = True
     pulumi: Progress | None = None
 
 
@@ -274,6 +305,42 @@ class RegisterTenantInput(_Payload):
 class SetAppVersionInput(_Payload):
     tenant_id: str
     app_version: str
+    workflow_id: str | None = None  # the owner; None in histories recorded before the lease
+
+
+class BeginProvisionInput(_Payload):
+    spec: TenantSpec
+    subscription_end: date | None = None
+    workflow_id: str
+    run_id: str
+
+
+class BeginProvisionResult(_Payload):
+    spec: TenantSpec
+    new: bool  # the registry did not know the tenant: it has no stacks to keep
+
+
+class AcquireTenantInput(_Payload):
+    tenant_id: str
+    workflow_id: str
+    run_id: str
+    operation: str
+    allowed: list[TenantStatus]
+
+
+class LeaseInput(_Payload):
+    """Who ends its ownership of a tenant (``release_tenant``)."""
+
+    tenant_id: str
+    workflow_id: str
+    run_id: str
+
+
+class RetainResourcesInput(_Payload):
+    tenant_id: str
+    component: Component
+    physical_ids: list[str]
+    workflow_id: str | None = None
 
 
 class SetStatusInput(_Payload):
@@ -296,6 +363,13 @@ class NotificationInput(_Payload):
     idempotency_key: str
     app_url: str | None = None
     error: str | None = None
+
+
+class NotifyTenantInput(_Payload):
+    """The ``NotifyTenant`` workflow's input: one notice and how hard to try."""
+
+    notice: NotificationInput
+    policy: ActivityPolicy = Field(default_factory=NotificationPolicy)
 
 
 class StackActivityInput(_Payload):

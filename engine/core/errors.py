@@ -12,8 +12,10 @@
     ├── ConflictError                   the request clashes with the current state  permanent
     │   ├── AlreadyRunningError         that workflow is running already
     │   ├── TenantConflictError         key or id taken by another tenant
+    │   ├── TenantBusyError             another operation owns the tenant now
     │   └── InvalidStatusTransitionError the lifecycle graph forbids the change
     ├── PreconditionError               not possible in the current state           permanent
+    │   └── TenantStateError            the tenant's status does not allow the operation
     ├── UnavailableError                a dependency does not answer                retryable
     │   └── RegistryUnavailableError    the tenant registry's database
     ├── UnauthenticatedError            missing or wrong credentials (API)          permanent
@@ -66,8 +68,10 @@ __all__ = [
     "RegistryUnavailableError",
     "StackError",
     "StackNotFoundError",
+    "TenantBusyError",
     "TenantConflictError",
     "TenantNotFoundError",
+    "TenantStateError",
     "UnauthenticatedError",
     "UnavailableError",
     "ValidationError",
@@ -187,8 +191,32 @@ class InvalidStatusTransitionError(ConflictError):
         self.requested = requested
 
 
+class TenantBusyError(ConflictError):
+    """Another workflow owns the tenant (its lease in the registry): one operation at a time."""
+
+    def __init__(self, tenant_id: str, workflow_id: str, operation: str) -> None:
+        super().__init__(
+            f"tenant {tenant_id!r} is busy: {operation} is running as workflow {workflow_id}; "
+            "wait for it to end (tenantctl watch) or cancel it"
+        )
+        self.tenant_id = tenant_id
+        self.workflow_id = workflow_id
+        self.operation = operation
+
+
 class PreconditionError(EngineError):
     """Not possible now: the workflow has ended, the tenant is in the wrong state, ..."""
+
+
+class TenantStateError(PreconditionError):
+    """The tenant's status does not allow the operation (provision of an ACTIVE tenant, ...)."""
+
+    def __init__(self, tenant_id: str, status: str, operation: str, hint: str = "") -> None:
+        message = f"tenant {tenant_id!r} is {status}: {operation} is not allowed"
+        super().__init__(f"{message}; {hint}" if hint else message)
+        self.tenant_id = tenant_id
+        self.status = status
+        self.operation = operation
 
 
 # -- dependencies and access ---------------------------------------------------------------

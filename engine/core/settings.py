@@ -57,7 +57,12 @@ class ActivityPolicy(BaseModel):
     heartbeat: Duration | None = None
     initial_interval: Duration = timedelta(seconds=1)
     backoff: float = Field(default=2.0, ge=1.0)
-    maximum_attempts: int = Field(default=3, ge=1)
+    # 0: retry until it works (or ``schedule_to_close`` ends it); permanent errors never retry.
+    maximum_attempts: int = Field(default=3, ge=0)
+    # Longest wait between two attempts (default: ten times the first, at least 1 s).
+    maximum_interval: Duration | None = None
+    # Give up after this long, attempts included (None: no limit but the attempts).
+    schedule_to_close: Duration | None = None
 
 
 # One subclass per group so that one variable (TENANT_WORKER__INFRA__MAXIMUM_ATTEMPTS)
@@ -84,11 +89,21 @@ class DeployPolicy(ActivityPolicy):
 
 
 class StatusPolicy(ActivityPolicy):
-    maximum_attempts: int = Field(default=5, ge=1)
+    # Not the seed's 5 attempts: registry writes are idempotent and the registry is a
+    # dependency that comes back. Giving up after ~15 s turned a database restart into
+    # the compensation of a working tenant; retrying (at most a minute apart) waits it out.
+    maximum_attempts: int = Field(default=0, ge=0)
+    maximum_interval: Duration | None = timedelta(minutes=1)
 
 
 class NotificationPolicy(ActivityPolicy):
-    pass
+    # The welcome notice is sent after the tenant is ACTIVE, by a workflow of its own:
+    # an SES or SMTP outage delays it (retried for a day, at most 10 minutes apart),
+    # it never undoes the tenant.
+    initial_interval: Duration = timedelta(seconds=10)
+    maximum_attempts: int = Field(default=0, ge=0)
+    maximum_interval: Duration | None = timedelta(minutes=10)
+    schedule_to_close: Duration | None = timedelta(hours=24)
 
 
 class WorkerSettings(BaseModel):

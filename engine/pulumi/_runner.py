@@ -15,6 +15,7 @@ goes ahead (see ``engine.recovery``).
 from __future__ import annotations
 
 import logging
+import shutil
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -83,7 +84,12 @@ class PulumiRunner:
         on_progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> PreviewResult:
-        """Dry run: the changes ``up`` would make, per resource. State is not changed."""
+        """Dry run: the changes ``up`` would make, per resource. Nothing is left changed.
+
+        Pulumi previews only an existing stack; for a tenant without one, the stack is
+        created for the preview and removed after it (with its workspace), so a dry run
+        of a tenant that had none leaves no stack that nothing could remove.
+        """
         name = stack_name(spec.tenant_key, component)
         program = self.catalog.build(spec, component)
 
@@ -96,9 +102,45 @@ class PulumiRunner:
                 planned=list(tracker.changes),
             )
 
+        def run_and_remove(stack: auto.Stack, tracker: ProgressTracker) -> PreviewResult:
+            try:
+                return run(stack, tracker)
+            finally:
+                stack.workspace.remove_stack(name)
+                shutil.rmtree(stack.workspace.work_dir, ignore_errors=True)
+
+        try:
+            return self._executor.run(
+                name, "preview", program, run, on_progress, cancel, create=False, mutating=False
+            )
+        except StackNotFoundError:
+            pass
         return self._executor.run(
-            name, "preview", program, run, on_progress, cancel, mutating=False
+            name, "preview", program, run_and_remove, on_progress, cancel, mutating=False
         )
+
+    def has_resources(self, tenant_key: str, component: Component) -> bool:
+        """Whether the component's stack exists and manages any resource (beyond itself)."""
+        name = stack_name(tenant_key, component)
+
+        def run(stack: auto.Stack, _tracker: ProgressTracker) -> bool:
+            resources = (stack.export_stack().deployment or {}).get("resources") or []
+            return any(r.get("type") != "pulumi:pulumi:Stack" for r in resources)
+
+        try:
+            return self._executor.run(
+                name,
+                "inspect",
+                _noop_program,
+                run,
+                None,
+                None,
+                create=False,
+                mutating=False,
+                exclusive=False,
+            )
+        except StackNotFoundError:
+            return False
 
     def up(
         self,

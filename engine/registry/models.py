@@ -23,9 +23,11 @@ from engine.core.models import (
 )
 
 __all__ = [
+    "Lease",
     "NotificationRecord",
     "NotificationState",
     "ResourceRecord",
+    "RetainedResource",
     "StatusChange",
     "TenantRecord",
     "TenantResource",
@@ -102,9 +104,32 @@ class ResourceRecord(TenantResource):
     recorded_at: datetime
 
 
+class Lease(_Frozen):
+    """The workflow that owns a tenant: one lifecycle operation at a time."""
+
+    tenant_id: str
+    workflow_id: str
+    run_id: str
+    operation: str
+    acquired_at: datetime
+
+
+class RetainedResource(_Frozen):
+    """A resource kept by ``deprovision --retain-data``: it still exists and still costs."""
+
+    tenant_id: str
+    component: Component
+    type: str
+    physical_id: str
+    name: str = ""
+    retained_at: datetime
+    workflow_id: str | None = None
+
+
 class NotificationState(StrEnum):
-    PENDING = "pending"
+    PENDING = "pending"  # reserved: being sent, or sent by a worker that died after
     SENT = "sent"
+    FAILED = "failed"  # the last attempt failed; the next one may send
 
 
 class NotificationRecord(_Frozen):

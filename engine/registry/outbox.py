@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.core.errors import ValidationError
@@ -42,6 +42,20 @@ class NotificationOutbox:
         """
         if not key or len(key) > MAX_KEY_LENGTH:
             raise ValidationError(f"must be 1-{MAX_KEY_LENGTH} characters", field="idempotency_key")
+        # A failed attempt left its row: take it back for this attempt (one winner).
+        with self._db.transaction() as session:
+            retried = session.execute(
+                update(NotificationRow)
+                .where(
+                    NotificationRow.idempotency_key == key,
+                    NotificationRow.state == NotificationState.FAILED.value,
+                )
+                .values(state=NotificationState.PENDING.value, recipients=list(recipients))
+            )
+            if getattr(retried, "rowcount", 0):
+                row = session.get(NotificationRow, key)
+                assert row is not None
+                return True, _convert.notification(row)
         # Two passes cover a reservation released between our failed insert and our read.
         for _ in range(2):
             try:
@@ -78,13 +92,19 @@ class NotificationOutbox:
             return _convert.notification(row)
 
     def release(self, key: str) -> bool:
-        """Drop a pending reservation so a retry may send; a sent row is never dropped."""
+        """Mark a pending reservation ``failed`` so a retry may send; ``sent`` stays sent.
+
+        The row stays: an operator sees that a notice is owed (``for_tenant``) while the
+        mail service is down, not only once it has been sent.
+        """
         with self._db.transaction() as session:
             result = session.execute(
-                delete(NotificationRow).where(
+                update(NotificationRow)
+                .where(
                     NotificationRow.idempotency_key == key,
                     NotificationRow.state == NotificationState.PENDING.value,
                 )
+                .values(state=NotificationState.FAILED.value)
             )
             released: int = getattr(result, "rowcount", 0)
         return released > 0

@@ -17,16 +17,22 @@ from sqlalchemy import Delete, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.core.errors import InvalidStatusTransitionError, TenantNotFoundError, ValidationError
+from engine.core.errors import TenantNotFoundError, ValidationError
 from engine.core.models import Component, TenantSpec, TenantStatus, Tier
 
-from . import _convert
+from . import _convert, _lease, _lifecycle
 from ._db import Database
 from ._upsert import upsert
-from .models import ResourceRecord, StatusChange, TenantRecord, TenantResource
+from .models import (
+    Lease,
+    ResourceRecord,
+    RetainedResource,
+    StatusChange,
+    TenantRecord,
+    TenantResource,
+)
 from .outbox import NotificationOutbox
-from .schema import ResourceRow, StatusChangeRow, TenantRow, utcnow
-from .transitions import is_allowed
+from .schema import ResourceRow, RetainedResourceRow, StatusChangeRow, TenantRow, utcnow
 
 __all__ = ["TenantRegistry"]
 
@@ -91,33 +97,89 @@ class TenantRegistry:
 
         Setting the current status again records nothing (a retried activity is a
         no-op). Changes outside the lifecycle graph (``transitions``) raise
-        ``InvalidStatusTransitionError``.
+        ``InvalidStatusTransitionError``; a ``workflow_id`` other than the lease holder's
+        raises ``TenantBusyError`` (only the owner moves a tenant).
         """
         status = TenantStatus(status)
         with self._db.transaction() as session:
             row = self._tenant_row(session, tenant_id, lock=True)
-            current = TenantStatus(row.status)
-            if current == status:
-                return _convert.tenant(row)
-            if not is_allowed(current, status):
-                raise InvalidStatusTransitionError(tenant_id, current.value, status.value)
-            now = utcnow()
-            row.status = status.value
-            row.updated_at = now
-            session.add(
-                StatusChangeRow(
-                    tenant_id=tenant_id,
-                    from_status=current.value,
-                    to_status=status.value,
-                    reason=reason,
-                    workflow_id=workflow_id,
-                    at=now,
+            _lease.check_owner(session, tenant_id, workflow_id)
+            current = row.status
+            if _lifecycle.move(session, row, status, reason, workflow_id):
+                logger.info(
+                    "tenant %s: %s -> %s (%s)", tenant_id, current, status.value, reason or "-"
                 )
-            )
-            logger.info(
-                "tenant %s: %s -> %s (%s)", tenant_id, current.value, status.value, reason or "-"
-            )
             return _convert.tenant(row)
+
+    # -- lifecycle ownership (see _lease for why a lease) ------------------------------
+
+    def begin_provision(
+        self, spec: TenantSpec, workflow_id: str, run_id: str, *, replace: Lease | None = None
+    ) -> tuple[TenantRecord, bool]:
+        """Register the tenant and make it PROVISIONING under this run's lease, or refuse.
+
+        Returns the tenant and whether it is new (then it cannot have stacks yet).
+
+        Refusals change nothing: ``TenantStateError`` (ACTIVE, DEPROVISIONING),
+        ``TenantBusyError`` (another workflow owns it), ``TenantConflictError`` (the key
+        belongs to another tenant, or the id has another key).
+        """
+        try:
+            with self._db.transaction() as session:
+                return _lifecycle.begin_provision(
+                    session, spec, workflow_id, run_id, replace=replace
+                )
+        except IntegrityError:
+            # A concurrent registration of the same id or key won the insert: once more,
+            # now seeing its row (and so its lease or its key).
+            with self._db.transaction() as session:
+                return _lifecycle.begin_provision(
+                    session, spec, workflow_id, run_id, replace=replace
+                )
+
+    def acquire(
+        self,
+        tenant_id: str,
+        workflow_id: str,
+        run_id: str,
+        operation: str,
+        allowed: Sequence[TenantStatus],
+        *,
+        replace: Lease | None = None,
+    ) -> TenantRecord:
+        """Own the tenant for ``operation`` if its status is one of ``allowed``, or refuse."""
+        with self._db.transaction() as session:
+            return _lifecycle.acquire(
+                session, tenant_id, workflow_id, run_id, operation, allowed, replace=replace
+            )
+
+    def check(self, operation: str, tenant_id: str, tenant_key: str | None = None) -> None:
+        """Raise what ``operation`` would be refused with (busy, wrong status, key taken)."""
+        with self._db.transaction() as session:
+            _lifecycle.check(session, operation, tenant_id, tenant_key)
+
+    def release(self, tenant_id: str, workflow_id: str, run_id: str) -> bool:
+        """End this run's ownership; True if it held the lease (twice is a no-op)."""
+        with self._db.transaction() as session:
+            return _lease.release(session, tenant_id, workflow_id, run_id)
+
+    def lease(self, tenant_id: str) -> Lease | None:
+        """Who owns the tenant now, if anyone."""
+        with self._db.transaction() as session:
+            return _lease.holder(session, tenant_id)
+
+    def set_app_version(
+        self, tenant_id: str, app_version: str, *, workflow_id: str | None = None
+    ) -> str:
+        """Set the version that runs, atomically and by the owner only; the previous one."""
+        with self._db.transaction() as session:
+            row = self._tenant_row(session, tenant_id, lock=True)
+            _lease.check_owner(session, tenant_id, workflow_id)
+            previous = row.app_version
+            if previous != app_version:
+                row.app_version = app_version
+                row.updated_at = utcnow()
+            return previous
 
     def get(self, tenant_id: str) -> TenantRecord:
         with self._db.transaction() as session:
@@ -229,6 +291,78 @@ class TenantRegistry:
             removed: int = getattr(result, "rowcount", 0)
         logger.info("tenant %s: %d %s resources cleared", tenant_id, removed, component)
         return removed
+
+    def retain_resources(
+        self,
+        tenant_id: str,
+        component: Component,
+        physical_ids: Sequence[str],
+        *,
+        workflow_id: str | None = None,
+    ) -> list[RetainedResource]:
+        """Remember resources a deprovision kept; recorded ones keep their type and name.
+
+        Idempotent: a resource retained twice is listed once.
+        """
+        component = Component(component)
+        now = utcnow()
+        with self._db.transaction() as session:
+            self._tenant_row(session, tenant_id, lock=True)
+            recorded = {
+                row.physical_id: row
+                for row in session.scalars(
+                    select(ResourceRow).where(
+                        ResourceRow.tenant_id == tenant_id,
+                        ResourceRow.component == component.value,
+                    )
+                )
+            }
+            known = set(
+                session.scalars(
+                    select(RetainedResourceRow.physical_id).where(
+                        RetainedResourceRow.tenant_id == tenant_id,
+                        RetainedResourceRow.component == component.value,
+                    )
+                )
+            )
+            for physical_id in dict.fromkeys(physical_ids):
+                if physical_id in known:
+                    continue
+                source = recorded.get(physical_id)
+                session.add(
+                    RetainedResourceRow(
+                        tenant_id=tenant_id,
+                        component=component.value,
+                        type=source.type if source else "retained",
+                        physical_id=physical_id,
+                        name=source.name if source else "",
+                        retained_at=now,
+                        workflow_id=workflow_id,
+                    )
+                )
+        return self.retained(tenant_id)
+
+    def retained(self, tenant_id: str) -> list[RetainedResource]:
+        """Resources deprovision kept for the tenant, oldest first."""
+        with self._db.transaction() as session:
+            self._tenant_row(session, tenant_id)
+            rows = session.scalars(
+                select(RetainedResourceRow)
+                .where(RetainedResourceRow.tenant_id == tenant_id)
+                .order_by(RetainedResourceRow.id)
+            )
+            return [
+                RetainedResource(
+                    tenant_id=row.tenant_id,
+                    component=Component(row.component),
+                    type=row.type,
+                    physical_id=row.physical_id,
+                    name=row.name,
+                    retained_at=row.retained_at,
+                    workflow_id=row.workflow_id,
+                )
+                for row in rows
+            ]
 
     # -- helpers -----------------------------------------------------------------------
 

@@ -24,7 +24,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "NotificationRow", "ResourceRow", "StatusChangeRow", "TenantRow", "utcnow"]
+__all__ = [
+    "Base",
+    "LeaseRow",
+    "NotificationRow",
+    "ResourceRow",
+    "RetainedResourceRow",
+    "StatusChangeRow",
+    "TenantRow",
+    "utcnow",
+]
 
 
 def utcnow() -> datetime:
@@ -106,6 +115,38 @@ class ResourceRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     attributes: Mapped[dict[str, Any]]
     recorded_at: Mapped[datetime]
+
+
+class LeaseRow(Base):
+    """The workflow that owns a tenant now (at most one row per tenant: the primary key).
+
+    A table of its own rather than columns on ``tenants``: ``create_all`` adds a missing
+    table to an existing database, it cannot add columns.
+    """
+
+    __tablename__ = "tenant_leases"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.tenant_id"), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(255))
+    run_id: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(32))
+    acquired_at: Mapped[datetime]
+
+
+class RetainedResourceRow(Base):
+    """A resource deprovision kept (``--retain-data``): remembered until someone deletes it."""
+
+    __tablename__ = "retained_resources"
+    __table_args__ = (UniqueConstraint("tenant_id", "component", "physical_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.tenant_id"), index=True)
+    component: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(200))
+    physical_id: Mapped[str] = mapped_column(String(1000))
+    name: Mapped[str] = mapped_column(String(200))
+    retained_at: Mapped[datetime]
+    workflow_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class NotificationRow(Base):

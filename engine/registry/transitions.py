@@ -2,45 +2,48 @@
 
 ::
 
-    (new) ─► PENDINGPROVISION ─► PROVISIONING ─► ACTIVE
-                                    ▲   ▲            │
-             PROVISIONFAILED ───────┘   └── INACTIVE, ACTIVE   (retry, re-provision, update)
+    (new) ─► PENDINGPROVISION ─► PROVISIONING ─► ACTIVE ─► DEPROVISIONING ─► INACTIVE
+                                   ▲     │                     ▲                 │
+                                   │     ▼                     │                 │
+                                   └─ PROVISIONFAILED ─────────┘                 │
+                                   ▲                                             │
+                                   └──────────────── (provision again) ──────────┘
 
-    any status ─► PROVISIONFAILED | DEPROVISIONING | INACTIVE
-
-The graph is deliberately loose. The last line exists for compensation: a failed provision
-must always be able to record PROVISIONFAILED (even after ACTIVE, when the welcome step
-fails) and a deprovision must always reach INACTIVE, whatever state an earlier crash left.
-What it refuses are changes that would lie about the tenant: going back to
-PENDINGPROVISION, becoming ACTIVE without a provisioning run, or provisioning while a
-deprovision is under way. Setting the current status again is a no-op, not a transition.
+Who moves a tenant: only the workflow holding its lease (``_lease``), which is how a
+provision, a deploy and a deprovision of one tenant never interleave. Provision means
+create: it starts from PENDINGPROVISION, PROVISIONFAILED or INACTIVE, never from ACTIVE
+(converging a live tenant is ``reconcile``, which keeps it ACTIVE). PROVISIONFAILED is
+reached only from PROVISIONING, so a failed run cannot mark a tenant another run made
+ACTIVE. Deprovision starts from any status but INACTIVE (a PROVISIONING tenant only once
+its provision run is gone: the lease decides). Setting the current status again is a
+no-op, not a transition.
 """
 
 from __future__ import annotations
 
+from engine.core.contracts import OPERATION_FROM
 from engine.core.models import TenantStatus
 
-__all__ = ["ALWAYS_ALLOWED", "allowed_targets", "is_allowed"]
+__all__ = ["PROVISION_FROM", "allowed_targets", "is_allowed"]
 
 S = TenantStatus
 
-ALWAYS_ALLOWED: frozenset[TenantStatus] = frozenset(
-    {S.PROVISIONFAILED, S.DEPROVISIONING, S.INACTIVE}
-)
+#: Where a provision may start (and what ``begin_provision`` checks).
+PROVISION_FROM: frozenset[TenantStatus] = OPERATION_FROM["provision"]
 
 _FORWARD: dict[TenantStatus, frozenset[TenantStatus]] = {
-    S.PENDINGPROVISION: frozenset({S.PROVISIONING}),
-    S.PROVISIONING: frozenset({S.ACTIVE}),
-    S.PROVISIONFAILED: frozenset({S.PROVISIONING}),
-    S.ACTIVE: frozenset({S.PROVISIONING}),
-    S.DEPROVISIONING: frozenset(),
+    S.PENDINGPROVISION: frozenset({S.PROVISIONING, S.DEPROVISIONING}),
+    S.PROVISIONING: frozenset({S.ACTIVE, S.PROVISIONFAILED, S.DEPROVISIONING}),
+    S.PROVISIONFAILED: frozenset({S.PROVISIONING, S.DEPROVISIONING}),
+    S.ACTIVE: frozenset({S.DEPROVISIONING}),
+    S.DEPROVISIONING: frozenset({S.INACTIVE}),
     S.INACTIVE: frozenset({S.PROVISIONING}),
 }
 
 
 def allowed_targets(current: TenantStatus) -> frozenset[TenantStatus]:
     """Statuses a tenant in ``current`` may move to (``current`` itself is always accepted)."""
-    return _FORWARD[current] | ALWAYS_ALLOWED | {current}
+    return _FORWARD[current] | {current}
 
 
 def is_allowed(current: TenantStatus, target: TenantStatus) -> bool:

@@ -9,5 +9,13 @@ from __future__ import annotations
 
 from ._client import StartedWorkflow, TenantClient, connect
 from ._failures import temporal_errors, to_application_error
+from ._runs import run_has_closed
 
-__all__ = ["StartedWorkflow", "TenantClient", "connect", "temporal_errors", "to_application_error"]
+__all__ = [
+    "StartedWorkflow",
+    "TenantClient",
+    "connect",
+    "run_has_closed",
+    "temporal_errors",
+    "to_application_error",
+]

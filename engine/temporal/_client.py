@@ -8,6 +8,7 @@ provisioning-status endpoint with live Pulumi progress, ``cancel`` its cancel en
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,16 +37,21 @@ from engine.core.contracts import (
     DeployTenantResult,
     DeprovisionTenantInput,
     DeprovisionTenantResult,
+    NotificationInput,
+    NotifyTenantInput,
     ProvisionTenantInput,
     ProvisionTenantResult,
     WorkflowKind,
     WorkflowStatus,
     workflow_id,
 )
+from engine.core.errors import PreconditionError, UnavailableError
 from engine.core.models import TenantStatus
 from engine.core.results import Progress
 from engine.core.search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
 from engine.core.settings import Settings, TemporalSettings
+
+from ._failures import temporal_errors
 
 __all__ = ["StartedWorkflow", "TenantClient", "connect"]
 
@@ -144,6 +150,38 @@ class TenantClient:
             return StartedWorkflow(wf_id, exc.run_id or "", already_running=True)
         return StartedWorkflow(wf_id, handle.result_run_id or "", already_running=False)
 
+    async def notify(
+        self, tenant_id: str, kind: str, *, app_url: str | None, resend: bool
+    ) -> StartedWorkflow:
+        """Send a tenant's notice by a NotifyTenant workflow (retried until delivered).
+
+        The idempotency key is per tenant and kind, so sending twice sends once; ``resend``
+        makes a new key (a new email) each time.
+        """
+        suffix = f"resend-{uuid.uuid4().hex[:12]}" if resend else "operator"
+        key = f"{tenant_id}/{kind}/{suffix}"
+        wf_id = f"notify-{kind}-{tenant_id}-{suffix}"
+        notice = NotifyTenantInput(
+            notice=NotificationInput(
+                kind=kind, tenant_id=tenant_id, idempotency_key=key, app_url=app_url
+            ),
+            policy=self._policies.notification,
+        )
+        try:
+            handle: WorkflowHandle[Any, Any] = await self.client.start_workflow(
+                "NotifyTenant",
+                notice,
+                id=wf_id,
+                task_queue=self._task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                search_attributes=TypedSearchAttributes(
+                    [SearchAttributePair(TENANT_ID, tenant_id)]
+                ),
+            )
+        except WorkflowAlreadyStartedError as exc:
+            return StartedWorkflow(wf_id, exc.run_id or "", already_running=True)
+        return StartedWorkflow(wf_id, handle.result_run_id or "", already_running=False)
+
     def handle(self, kind: WorkflowKind | str, tenant_id: str) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle(workflow_id(kind, tenant_id))
 
@@ -195,9 +233,39 @@ class TenantClient:
                 return
             await asyncio.sleep(interval.total_seconds())
 
-    async def cancel(self, kind: WorkflowKind | str, tenant_id: str) -> None:
-        """Ask the workflow to stop; it compensates before ending (the seed's cancel signal)."""
-        await self.handle(kind, tenant_id).signal("provisioningCancelled")
+    async def cancel(
+        self, kind: WorkflowKind | str, tenant_id: str, *, query_timeout: float = 10.0
+    ) -> None:
+        """Ask the workflow to stop; it compensates before ending (the seed's cancel signal).
+
+        Refused with ``PreconditionError`` when it would not happen: the workflow has
+        ended, or passed its point of no return (a provision whose stacks are all up, a
+        deprovision that has started destroying). Nothing is reported as accepted that
+        the workflow would ignore.
+        """
+        what = f"{WorkflowKind(kind).value} of tenant {tenant_id}"
+        try:
+            async with asyncio.timeout(query_timeout):
+                status = await self.status(kind, tenant_id)
+        except TimeoutError:
+            raise UnavailableError(
+                f"no worker answered the status query of the {what} within "
+                f"{query_timeout:g}s; nothing was cancelled"
+            ) from None
+        if status.done:
+            raise PreconditionError(f"the {what} has already ended; nothing to cancel")
+        if not status.cancellable:
+            hint = (
+                "deprovision it once it has finished"
+                if WorkflowKind(kind) is WorkflowKind.PROVISION
+                else "let it finish; run it again if it fails"
+            )
+            raise PreconditionError(
+                f"too late to cancel the {what}: it is past its point of no return "
+                f"({status.step.value}); {hint}"
+            )
+        with temporal_errors(f"running {what}", workflow_id(kind, tenant_id)):
+            await self.handle(kind, tenant_id).signal("provisioningCancelled")
 
     async def result(self, kind: WorkflowKind | str, tenant_id: str) -> BaseModel:
         """Wait for the workflow and return its result; a failure returns the failure result."""

@@ -46,18 +46,7 @@ def build_activities(
     stacks = StackActivities(engine, max_concurrent=settings.worker.max_concurrent_pulumi)
     stack.callback(stacks.close)
     tenants = TenantActivities(registry, build_notifier(settings, registry))
-    return [
-        stacks.stack_up,
-        stacks.stack_preview,
-        stacks.stack_destroy,
-        stacks.stack_outputs,
-        tenants.register_tenant,
-        tenants.load_tenant,
-        tenants.set_tenant_status,
-        tenants.set_app_version,
-        tenants.record_resources,
-        tenants.send_notification,
-    ]
+    return [*stacks.activities(), *tenants.activities()]
 
 
 def build_worker(

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from engine.api import convert, convert_lists, validation
-from engine.api.views import Outcome, StackList, StatusView, TenantPage, TenantView
+from engine.api import convert, convert_history, convert_lists, validation
+from engine.api.views import (
+    NoticeView,
+    Outcome,
+    RetainedView,
+    StackList,
+    StatusView,
+    TenantHistory,
+    TenantPage,
+    TenantView,
+    TransitionView,
+)
 from engine.core.contracts import (
     ProvisionTenantResult,
     Step,
@@ -99,6 +109,29 @@ def test_listings_round_trip():
         ],
     )
     assert convert_lists.stacks_from_proto(convert_lists.stacks_to_proto(stacks)) == stacks
+    history = TenantHistory(
+        tenant_id="t-1",
+        tenant_key="acme",
+        status=TenantStatus.INACTIVE,
+        transitions=[
+            TransitionView(to_status=TenantStatus.PENDINGPROVISION, reason="created", at=now),
+            TransitionView(
+                from_status=TenantStatus.DEPROVISIONING,
+                to_status=TenantStatus.INACTIVE,
+                reason="deprovisioned",
+                workflow_id="deprovision-tenant-t-1",
+                at=now,
+            ),
+        ],
+        owner_workflow_id="deploy-tenant-t-1",
+        owner_operation="deploy",
+        retained=[RetainedView(component="infra", type="x", physical_id="b", retained_at=now)],
+        notices=[
+            NoticeView(kind="welcome", state="sent", created_at=now, sent_at=now),
+            NoticeView(kind="deprovisioned", state="failed", created_at=now),
+        ],
+    )
+    assert convert_history.history_from_proto(convert_history.history_to_proto(history)) == history
 
 
 def test_page_size_limit_is_the_registry_one():

@@ -88,6 +88,46 @@ async def test_stacks_lists_pulumi_stacks_with_last_update(cli: Cli):
     assert all(s["last_update"] for s in data["stacks"])
 
 
+async def test_history_shows_each_transition_with_its_workflow(cli: Cli):
+    result = await cli("history", "cliprov")
+    assert result.code == 0, result.err
+    rows = cells(result.out)
+    assert rows[0] == ["AT", "FROM", "TO", "REASON", "WORKFLOW"]
+    assert [row[2] for row in rows[1:]] == ["PENDINGPROVISION", "PROVISIONING", "ACTIVE"]
+    assert rows[-1][4] == "provision-tenant-cliprov"
+    assert "cliprov (cliprov) is ACTIVE" in result.out
+    data = json.loads((await cli("history", "cliprov", "-o", "json")).out)
+    assert data["owner_workflow_id"] is None  # released when the provision ended
+
+
+async def test_notify_resend_sends_the_welcome_again(cli: Cli):
+    result = await cli("notify", "cliprov", "--resend")
+    assert result.code == 0, result.err
+    assert result.out.startswith("started notify-welcome-cliprov-resend-")
+
+    deadline = asyncio.get_running_loop().time() + 60
+    while True:
+        history = json.loads((await cli("history", "cliprov", "-o", "json")).out)
+        sent = [n for n in history["notices"] if n["kind"] == "welcome" and n["state"] == "sent"]
+        if len(sent) == 2:  # the provision's own, and the resent one
+            break
+        assert asyncio.get_running_loop().time() < deadline, history["notices"]
+        await asyncio.sleep(0.2)
+    wrong = await cli("notify", "cliprov", "--kind", "deprovisioned")
+    assert wrong.code == 4 and "ACTIVE" in wrong.err  # it is not gone
+
+
+async def test_provisioning_an_active_tenant_is_refused_with_exit_4(cli: Cli):
+    """Provision means create: refused before a workflow starts (issue 9, item 1)."""
+    result = await cli(
+        "provision", "cliprov", "--tier", "pooled", "--email", "x@cliprov.example.com"
+    )
+    assert result.code == 4, result.err
+    assert "ACTIVE" in result.err and "provision is not allowed" in result.err
+    history = json.loads((await cli("history", "cliprov", "-o", "json")).out)
+    assert [t["to_status"] for t in history["transitions"]][-1] == "ACTIVE"
+
+
 async def test_preview_prints_the_plan_as_a_table(cli: Cli):
     result = await cli(
         "preview", "cliprev", "--tier", "silo", "--email", "a@cliprev.example.com", "--idp", "auth0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -85,7 +85,11 @@ async def pg_stack(
 
 @asynccontextmanager
 async def running_stack(
-    tmp_path: Path, temporal_env: WorkflowEnvironment, ses_endpoint: str, database_url: str
+    tmp_path: Path,
+    temporal_env: WorkflowEnvironment,
+    ses_endpoint: str,
+    database_url: str,
+    configure: Callable[[Settings], None] | None = None,
 ) -> AsyncIterator[Stack]:
     sender = f"noreply-{uuid.uuid4().hex[:8]}@example.com"
     boto3.client(
@@ -104,6 +108,8 @@ async def running_stack(
         secret_access_key=FAKE_CREDENTIALS["aws_secret_access_key"],  # type: ignore[arg-type]
     )
     fast_policies(settings)
+    if configure is not None:
+        configure(settings)
     resources = tmp_path / "resources"
     catalog = build_local_catalog(resources)
 

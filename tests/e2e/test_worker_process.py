@@ -28,7 +28,7 @@ from stacks.local import build_local_catalog, read_journal
 from tests.conftest import PASSPHRASE, make_settings
 from tests.e2e.conftest import fast_policies, provision_input
 from tests.engine.conftest import files_under
-from tests.support.processes import kill_processes_under
+from tests.support.processes import kill_group_and_wait, kill_processes_under
 from tests.support.temporal import dev_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ def worker_process(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[
         yield proc
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+            kill_group_and_wait(proc.pid)
             proc.wait(30)
         kill_processes_under(Path(env["TENANT_PULUMI__STATE_DIR"]))
 
@@ -108,7 +108,7 @@ async def test_worker_killed_mid_pulumi_is_replaced_and_the_tenant_converges(
     with worker_process(env, tmp_path / "worker1.log") as first:
         await client.provision(request)
         await _infra_started(first, resources, tmp_path / "worker1.log")
-        os.killpg(first.pid, signal.SIGKILL)  # the worker and its Pulumi CLI
+        kill_group_and_wait(first.pid)  # the worker and its Pulumi CLI
         first.wait(30)
         # The plugins run in process groups of their own: they survive the kill.
         kill_processes_under(tmp_path / "state")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,7 +12,7 @@ from engine.pulumi._runner import PulumiRunner
 from stacks.local import read_journal
 from tests.conftest import make_spec
 from tests.engine.conftest import files_under
-from tests.support.processes import kill_processes_under
+from tests.support.processes import kill_group_and_wait, kill_processes_under
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -55,7 +53,7 @@ def test_sigkill_mid_up_then_next_operation_recovers_and_converges(
     finally:
         # The whole group: Python, the Pulumi CLI and the provider plugins, as a lost
         # machine or an OOM-killed container would.
-        os.killpg(child.pid, signal.SIGKILL)
+        kill_group_and_wait(child.pid)
         child.wait(30)
         # The plugins run in process groups of their own: they survive the kill.
         kill_processes_under(state_dir)

@@ -196,7 +196,8 @@ def test_ses_rejection_releases_the_reservation_so_a_retry_sends(
     with pytest.raises(NotificationRejectedError, match="MessageRejected") as caught:
         notifier.send(K.WELCOME, tenant, idempotency_key="wf-2:welcome", context=WELCOME)
     assert not caught.value.retryable
-    assert registry.outbox.get("wf-2:welcome") is None
+    # Kept, marked failed: an operator sees the notice is owed.
+    assert registry.outbox.get("wf-2:welcome").state is NotificationState.FAILED  # type: ignore[union-attr]
     assert _received_by(moto, tenant.contacts[0].email) == []
 
     _verify_sender(moto, sender)  # the operator fixes the configuration; the retry runs
@@ -254,7 +255,8 @@ def test_ses_unreachable_is_retryable_and_releases(
         notifier.send(K.DEPROVISIONED, tenant, idempotency_key="wf-5:gone")
 
     assert caught.value.retryable and not caught.value.maybe_sent
-    assert registry.outbox.get("wf-5:gone") is None
+    # Kept, marked failed: an operator sees the notice is owed.
+    assert registry.outbox.get("wf-5:gone").state is NotificationState.FAILED  # type: ignore[union-attr]
 
 
 class _LostAnswer:
@@ -332,7 +334,8 @@ def test_smtp_refused_recipients_release_so_a_retry_sends(
 
     with pytest.raises(NotificationRejectedError, match="refused"):
         notifier.send(K.DEPROVISIONED, tenant, idempotency_key="wf-8:gone")
-    assert registry.outbox.get("wf-8:gone") is None
+    # Kept, marked failed: an operator sees the notice is owed.
+    assert registry.outbox.get("wf-8:gone").state is NotificationState.FAILED  # type: ignore[union-attr]
 
     smtp.reject_recipients = False
     assert notifier.send(K.DEPROVISIONED, tenant, idempotency_key="wf-8:gone").sent

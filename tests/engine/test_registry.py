@@ -14,11 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.core.contracts import OPERATION_FROM
 from engine.core.errors import (
+    ConflictError,
     EngineError,
     InvalidStatusTransitionError,
+    TenantBusyError,
     TenantConflictError,
     TenantNotFoundError,
+    TenantStateError,
     ValidationError,
 )
 from engine.core.models import Component, Contact, TenantStatus, Tier
@@ -181,6 +185,8 @@ def test_provisioning_path_is_recorded_once_per_change(registry: TenantRegistry)
     ("start", "target"),
     [
         (S.ACTIVE, S.PENDINGPROVISION),
+        (S.ACTIVE, S.PROVISIONING),  # provision means create: never over a live tenant
+        (S.ACTIVE, S.PROVISIONFAILED),
         (S.PENDINGPROVISION, S.ACTIVE),
         (S.PROVISIONFAILED, S.ACTIVE),
         (S.DEPROVISIONING, S.PROVISIONING),
@@ -197,24 +203,35 @@ def test_transitions_outside_the_graph_are_refused(
     with pytest.raises(InvalidStatusTransitionError, match=f"from {start} to {target}") as caught:
         registry.set_status("id-acme", target)
 
-    assert isinstance(caught.value, ValidationError)
-    assert caught.value.field == "status"
+    # A conflict with the tenant's current state: permanent, never retried.
+    assert isinstance(caught.value, ConflictError) and not caught.value.retryable
+    assert (caught.value.current, caught.value.requested) == (start, target)
     assert registry.get("id-acme").status is start
     assert registry.history("id-acme") == before
 
 
-@pytest.mark.parametrize("start", list(S))
-def test_compensation_reaches_failed_and_deprovision_reaches_inactive_from_anywhere(
+@pytest.mark.parametrize("start", sorted(OPERATION_FROM["deprovision"]))
+def test_deprovision_reaches_inactive_from_every_status_it_starts_from(
     registry: TenantRegistry, start: TenantStatus
 ) -> None:
-    registry.upsert_tenant(make_spec("acme"))
     registry.upsert_tenant(make_spec("bolt"))
-    _drive(registry, "id-acme", start)
     _drive(registry, "id-bolt", start)
 
-    assert registry.set_status("id-acme", S.PROVISIONFAILED).status is S.PROVISIONFAILED
     registry.set_status("id-bolt", S.DEPROVISIONING)
     assert registry.set_status("id-bolt", S.INACTIVE).status is S.INACTIVE
+
+
+@pytest.mark.parametrize("start", [s for s in S if s is not S.PROVISIONING])
+def test_provisionfailed_is_reached_only_from_provisioning(
+    registry: TenantRegistry, start: TenantStatus
+) -> None:
+    """A failed run can mark only the tenant it was provisioning (issue 9, item 1)."""
+    registry.upsert_tenant(make_spec("acme"))
+    _drive(registry, "id-acme", start)
+    if start is S.PROVISIONFAILED:
+        return  # setting the current status again is a no-op
+    with pytest.raises(InvalidStatusTransitionError):
+        registry.set_status("id-acme", S.PROVISIONFAILED)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -429,3 +446,122 @@ def test_missing_postgresql_fails_with_the_setup_hint(monkeypatch: pytest.Monkey
     monkeypatch.setattr(postgres_support.glob, "glob", lambda _pattern: [])
     with pytest.raises(pytest.fail.Exception, match="make setup"), postgres_or_fail():
         pass
+
+
+# -- one owner per tenant: the lease (issue 9) ---------------------------------------------
+
+DEPLOY = sorted(OPERATION_FROM["deploy"])
+DEPROVISION = sorted(OPERATION_FROM["deprovision"])
+
+
+def _active(registry: TenantRegistry, key: str = "acme") -> str:
+    """A tenant made ACTIVE by a provision run that has released its lease."""
+    record, new = registry.begin_provision(make_spec(key), "provision-1", "run-1")
+    assert new and record.status is S.PROVISIONING
+    registry.set_status(record.tenant_id, S.ACTIVE, workflow_id="provision-1")
+    assert registry.release(record.tenant_id, "provision-1", "run-1")
+    return record.tenant_id
+
+
+def test_begin_provision_registers_owns_and_marks_provisioning(registry: TenantRegistry) -> None:
+    record, new = registry.begin_provision(make_spec("acme"), "provision-1", "run-1")
+
+    assert new and record.status is S.PROVISIONING
+    lease = registry.lease("id-acme")
+    assert lease is not None and (lease.workflow_id, lease.operation) == (
+        "provision-1",
+        "provision",
+    )
+    # A retried activity of the same run goes on; it is not "busy" with itself.
+    again, new = registry.begin_provision(make_spec("acme"), "provision-1", "run-1")
+    assert not new and again.status is S.PROVISIONING
+    assert [h.to_status for h in registry.history("id-acme")] == [
+        S.PENDINGPROVISION,
+        S.PROVISIONING,
+    ]
+
+
+def test_provision_of_an_active_or_deprovisioning_tenant_is_refused(
+    registry: TenantRegistry,
+) -> None:
+    tid = _active(registry)
+    with pytest.raises(TenantStateError, match="ACTIVE"):
+        registry.begin_provision(make_spec("acme", app_version="9.9.9"), "provision-2", "run-2")
+    # Refused means unchanged: not the status, not the version, no lease left behind.
+    assert registry.get(tid).status is S.ACTIVE and registry.get(tid).app_version == "1.0.0"
+    assert registry.lease(tid) is None
+
+    registry.acquire(tid, "deprovision-1", "run-1", "deprovision", DEPROVISION)
+    registry.set_status(tid, S.DEPROVISIONING, workflow_id="deprovision-1")
+    registry.release(tid, "deprovision-1", "run-1")
+    with pytest.raises(TenantStateError, match="DEPROVISIONING"):
+        registry.begin_provision(make_spec("acme"), "provision-2", "run-2")
+
+
+def test_a_busy_tenant_refuses_every_other_workflow(registry: TenantRegistry) -> None:
+    tid = _active(registry)
+    registry.acquire(tid, "deprovision-1", "run-1", "deprovision", DEPROVISION)
+
+    with pytest.raises(TenantBusyError, match="deprovision-1") as busy:
+        registry.acquire(tid, "deploy-1", "run-1", "deploy", DEPLOY)
+    assert (busy.value.workflow_id, busy.value.operation) == ("deprovision-1", "deprovision")
+    with pytest.raises(TenantBusyError):
+        registry.check("deploy", tid)
+    # Only the owner moves the tenant or changes its version.
+    with pytest.raises(TenantBusyError):
+        registry.set_status(tid, S.DEPROVISIONING, workflow_id="deploy-1")
+    with pytest.raises(TenantBusyError):
+        registry.set_app_version(tid, "2.0.0", workflow_id="deploy-1")
+    assert registry.get(tid).app_version == "1.0.0"
+
+
+def test_a_closed_holder_is_replaced_only_when_named(registry: TenantRegistry) -> None:
+    tid = _active(registry)
+    registry.acquire(tid, "deploy-1", "run-1", "deploy", DEPLOY)
+    holder = registry.lease(tid)
+    assert holder is not None
+
+    taken = registry.acquire(tid, "deploy-1", "run-2", "deploy", DEPLOY, replace=holder)
+    assert taken.status is S.ACTIVE
+    lease = registry.lease(tid)
+    assert lease is not None and lease.run_id == "run-2"
+    # A stale name does not replace the new owner.
+    with pytest.raises(TenantBusyError):
+        registry.acquire(tid, "deploy-2", "run-1", "deploy", DEPLOY, replace=holder)
+    assert not registry.release(tid, "deploy-1", "run-1")  # not the holder: no-op
+    assert registry.release(tid, "deploy-1", "run-2")
+
+
+def test_a_key_of_another_tenant_is_refused_before_anything_changes(
+    registry: TenantRegistry,
+) -> None:
+    _active(registry)
+    other = make_spec("acme").model_copy(update={"tenant_id": "id-other"})
+    with pytest.raises(TenantConflictError):
+        registry.check("provision", "id-other", "acme")
+    with pytest.raises(TenantConflictError):
+        registry.begin_provision(other, "provision-9", "run-9")
+    # The live tenant's id with another key: refused too, the live tenant untouched.
+    renamed = make_spec("other").model_copy(update={"tenant_id": "id-acme"})
+    with pytest.raises(TenantConflictError):
+        registry.begin_provision(renamed, "provision-9", "run-9")
+    assert registry.get("id-acme").status is S.ACTIVE
+    assert registry.lease("id-acme") is None
+
+
+def test_retained_resources_are_remembered_once(registry: TenantRegistry) -> None:
+    tid = _active(registry)
+    registry.record_resources(
+        tid,
+        Component.INFRA,
+        [TenantResource(type="aws:s3/bucket:Bucket", physical_id="acme-data", name="data")],
+    )
+    for _ in range(2):  # a retried activity
+        kept = registry.retain_resources(tid, Component.INFRA, ["acme-data", "alias/acme"])
+
+    assert [(r.type, r.physical_id) for r in kept] == [
+        ("aws:s3/bucket:Bucket", "acme-data"),
+        ("retained", "alias/acme"),
+    ]
+    registry.clear_resources(tid, Component.INFRA)
+    assert len(registry.retained(tid)) == 2

@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -47,6 +47,20 @@ class PostgresServer:
     port: int
     user: str
     startup_seconds: float
+    # The pg_ctl command line of a throwaway cluster: ``stop()``/``start()`` an outage.
+    control: list[str] = field(default_factory=list)
+    start_options: list[str] = field(default_factory=list)
+    root: Path | None = None
+
+    def stop(self) -> None:
+        """Stop the cluster (fast shutdown: open connections are closed), as an outage."""
+        assert self.root is not None, "not a throwaway cluster"
+        _run([*self.control, "-m", "fast", "-w", "stop"], cwd=self.root)
+
+    def start(self) -> None:
+        """Start it again on the same port, after ``stop()``."""
+        assert self.root is not None, "not a throwaway cluster"
+        _run([*self.control, *self.start_options, "-w", "start"], cwd=self.root)
 
     def url(self, database: str = "postgres", *, schema: str | None = None) -> str:
         url = f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
@@ -145,7 +159,15 @@ def running_postgres() -> Iterator[PostgresServer]:
         except PostgresUnavailableError as exc:
             server_log = log.read_text(errors="replace") if log.exists() else ""
             raise PostgresUnavailableError(f"{exc}\nserver log:\n{server_log}") from exc
-        server = PostgresServer("127.0.0.1", port, SERVICE_USER, time.monotonic() - started)
+        server = PostgresServer(
+            "127.0.0.1",
+            port,
+            SERVICE_USER,
+            time.monotonic() - started,
+            control=[pg_ctl, "-D", str(data)],
+            start_options=["-l", str(log), "-o", options],
+            root=root,
+        )
         logger.info("PostgreSQL on port %s started in %.2fs", port, server.startup_seconds)
         try:
             yield server

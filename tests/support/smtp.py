@@ -88,8 +88,9 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 @contextmanager
-def running_smtp() -> Iterator[SmtpServer]:
-    with _Server(("127.0.0.1", 0), _Handler) as server:
+def running_smtp(port: int = 0) -> Iterator[SmtpServer]:
+    """An SMTP server on ``port`` (0: any free one) until the block ends."""
+    with _Server(("127.0.0.1", port), _Handler) as server:
         server.state = SmtpServer("127.0.0.1", server.server_address[1])
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

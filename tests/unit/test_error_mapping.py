@@ -28,6 +28,8 @@ def _instance(cls: type[EngineError]) -> EngineError:
         errors.InvalidStatusTransitionError: errors.InvalidStatusTransitionError(
             "acme", "ACTIVE", "PENDINGPROVISION"
         ),
+        errors.TenantBusyError: errors.TenantBusyError("acme", "deploy-tenant-acme", "deploy"),
+        errors.TenantStateError: errors.TenantStateError("acme", "ACTIVE", "provision"),
     }
     if cls in special:
         return special[cls]
@@ -92,6 +94,8 @@ class _Rpc(grpc.RpcError):
         (errors.TenantNotFoundError("acme"), 3),
         (errors.AlreadyRunningError("deploy-tenant-acme", "r1"), 4),
         (errors.TenantConflictError("key taken"), 4),
+        (errors.TenantBusyError("t-1", "deprovision-tenant-t-1", "deprovision"), 4),
+        (errors.TenantStateError("t-1", "ACTIVE", "provision"), 4),
         (errors.PreconditionError("already ended"), 4),
         (errors.RegistryUnavailableError("registry down"), 5),
         (errors.UnauthenticatedError("no token"), 2),
@@ -108,3 +112,11 @@ def test_an_error_survives_the_wire_with_its_exit_code(exc: EngineError, exit_co
     if isinstance(exc, errors.ValidationError):
         assert isinstance(back, errors.InvalidRequest)
         assert back.violations[0].field == (exc.field or "")
+
+
+def test_a_busy_tenant_is_already_exists_and_a_wrong_status_failed_precondition() -> None:
+    busy = errors.TenantBusyError("t-1", "deprovision-tenant-t-1", "deprovision")
+    state = errors.TenantStateError("t-1", "ACTIVE", "provision")
+    assert grpc_code(busy) is grpc.StatusCode.ALREADY_EXISTS
+    assert grpc_code(state) is grpc.StatusCode.FAILED_PRECONDITION
+    assert "deprovision-tenant-t-1" in str(busy)  # says which workflow holds the tenant

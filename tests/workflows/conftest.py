@@ -25,20 +25,26 @@ from temporalio.worker import Worker
 
 import workflows
 from engine.core.contracts import (
+    AcquireTenantInput,
     Activity,
+    BeginProvisionInput,
+    BeginProvisionResult,
+    LeaseInput,
     NotificationInput,
     ProvisionTenantInput,
     RecordResourcesInput,
     RegisterTenantInput,
+    RetainResourcesInput,
     SetAppVersionInput,
     SetStatusInput,
     StackActivityInput,
     StackActivityResult,
 )
+from engine.core.errors import TenantNotFoundError
 from engine.core.models import Component, Contact, IdpConfig, IdpProvider, TenantSpec, Tier
 from engine.core.results import Progress, ResourceChange
 from engine.core.settings import Settings
-from engine.temporal._client import TenantClient
+from engine.temporal import TenantClient, to_application_error
 
 T = TypeVar("T")
 
@@ -106,6 +112,9 @@ class FakeActivities:
     inputs: dict[str, list[Any]] = field(default_factory=dict)
     cancelled: list[str] = field(default_factory=list)
     absent: set[Component] = field(default_factory=set)  # destroy reports existed=False
+    existing: set[Component] = field(default_factory=set)  # stacks with resources before
+    notices: list[str] = field(default_factory=list)  # every send_notification attempt
+    delivered: list[str] = field(default_factory=list)  # kinds of the notices sent
     _rules: dict[str, list[_Rule]] = field(default_factory=dict)
     _gates: list[Gate] = field(default_factory=list)
 
@@ -201,8 +210,36 @@ class FakeActivities:
     async def load_tenant(self, tenant_id: str) -> TenantSpec:
         await self._enter("load_tenant", tenant_id)
         if self.tenant is None:
-            raise ApplicationError(f"no tenant {tenant_id}", type="TenantNotFoundError")
+            # What the real activity raises: the engine error through the one mapping.
+            raise to_application_error(TenantNotFoundError(tenant_id))
         return self.tenant
+
+    @activity.defn(name=Activity.BEGIN_PROVISION)
+    async def begin_provision(self, input: BeginProvisionInput) -> BeginProvisionResult:
+        await self._enter("begin_provision", input)
+        return BeginProvisionResult(spec=input.spec, new=not self.existing)
+
+    @activity.defn(name=Activity.ACQUIRE_TENANT)
+    async def acquire_tenant(self, input: AcquireTenantInput) -> TenantSpec:
+        await self._enter(f"acquire_tenant:{input.operation}", input)
+        if self.tenant is None:
+            raise to_application_error(TenantNotFoundError(input.tenant_id))
+        return self.tenant
+
+    @activity.defn(name=Activity.RELEASE_TENANT)
+    async def release_tenant(self, input: LeaseInput) -> bool:
+        await self._enter("release_tenant", input)
+        return True
+
+    @activity.defn(name=Activity.RETAIN_RESOURCES)
+    async def retain_resources(self, input: RetainResourcesInput) -> int:
+        await self._enter("retain_resources", input)
+        return len(input.physical_ids)
+
+    @activity.defn(name=Activity.STACK_INSPECT)
+    async def stack_inspect(self, input: StackActivityInput) -> bool:
+        await self._enter(f"stack_inspect:{input.component.value}", input)
+        return input.component in self.existing
 
     @activity.defn(name=Activity.SET_STATUS)
     async def set_tenant_status(self, input: SetStatusInput) -> None:
@@ -219,7 +256,15 @@ class FakeActivities:
 
     @activity.defn(name=Activity.NOTIFY)
     async def send_notification(self, input: NotificationInput) -> bool:
-        await self._enter(f"send_notification:{input.kind}", input)
+        # Sent by NotifyTenant workflows, concurrently with the tenant workflow's own
+        # steps: recorded in ``notices``, not in the ordered ``calls``.
+        key = f"send_notification:{input.kind}"
+        self.notices.append(key)
+        self.inputs.setdefault(key, []).append(input)
+        for rule in self._rules.get(key, []):
+            if rule.applies(len(self.inputs[key])):
+                await rule.run()
+        self.delivered.append(input.kind)
         return True
 
     @activity.defn(name=Activity.STACK_UP)
@@ -266,6 +311,11 @@ class FakeActivities:
         return [
             self.register_tenant,
             self.load_tenant,
+            self.begin_provision,
+            self.acquire_tenant,
+            self.release_tenant,
+            self.retain_resources,
+            self.stack_inspect,
             self.set_tenant_status,
             self.set_app_version,
             self.record_resources,

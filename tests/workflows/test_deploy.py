@@ -10,7 +10,8 @@ from engine.core.models import Component, TenantSpec
 
 from .conftest import ATTEMPTS, Harness, infra_outputs, tenant_spec
 
-START = ["load_tenant", "stack_outputs:infra"]
+START = ["acquire_tenant:deploy", "stack_outputs:infra"]
+END = ["release_tenant"]
 
 
 def registered(h: Harness) -> TenantSpec:
@@ -42,6 +43,7 @@ async def test_deploy_updates_the_app_and_records_the_version(harness: Harness) 
         "stack_up:app",
         "record_resources:app",
         "set_app_version:2.0.0",
+        *END,
     ]
     [up] = app_ups(h)
     assert up.spec.app_version == "2.0.0"
@@ -58,7 +60,7 @@ async def test_failed_deploy_rolls_back_to_the_previous_version(harness: Harness
     h.fakes.fail("stack_up:app", type="ProgramError", message="image not found")
     result = await deploy(h)
 
-    assert h.fakes.calls == [*START, "stack_up:app", "stack_up:app"]
+    assert h.fakes.calls == [*START, "stack_up:app", "stack_up:app", *END]
     new, rollback = app_ups(h)
     assert (new.spec.app_version, rollback.spec.app_version) == ("2.0.0", "1.0.0")
     assert rollback.spec.inputs == new.spec.inputs == infra_outputs(registered(h))
@@ -79,7 +81,7 @@ async def test_failed_rollback_is_reported(harness: Harness) -> None:
     h.fakes.fail("stack_up:app", on_call=2, type="ConcurrentUpdateError", message="locked")
     result = await deploy(h)
 
-    assert h.fakes.calls == [*START, "stack_up:app", "stack_up:app"]
+    assert h.fakes.calls == [*START, "stack_up:app", "stack_up:app", *END]
     assert not result.success and not result.rolled_back
     assert result.error == "boom; rollback to 1.0.0 failed: locked"
     assert result.error_type == "ProgramError"  # the deploy's error, not the rollback's
@@ -97,6 +99,7 @@ async def test_version_not_recorded_rolls_back(harness: Harness) -> None:
         "record_resources:app",
         "set_app_version:2.0.0",
         "stack_up:app",
+        *END,
     ]
     assert app_ups(h)[-1].spec.app_version == "1.0.0"
     assert result.rolled_back and result.error_type == "TenantNotFoundError"
@@ -143,18 +146,21 @@ async def test_cancel_during_deploy_rolls_back(harness: Harness, how: str) -> No
     result = await h.client.result("deploy", h.tenant_id)
 
     assert gate.cancelled and h.fakes.cancelled == ["stack_up:app"]
-    assert h.fakes.calls == [*START, "stack_up:app", "stack_up:app"]
+    assert h.fakes.calls == [*START, "stack_up:app", "stack_up:app", *END]
     assert app_ups(h)[-1].spec.app_version == "1.0.0"
     assert isinstance(result, DeployTenantResult)
     assert result.rolled_back and result.error_type == "CancelledError"
 
 
 async def test_unknown_tenant_deploys_nothing(harness: Harness) -> None:
-    h = harness  # no tenant: load_tenant raises TenantNotFoundError
+    h = harness  # no tenant: acquire_tenant raises TenantNotFoundError
     await h.client.deploy(DeployTenantInput(tenant_id=h.tenant_id, app_version="2.0.0"))
     result = await h.client.result("deploy", h.tenant_id)
 
-    assert h.fakes.calls == ["load_tenant"]
+    assert h.fakes.calls == ["acquire_tenant:deploy"]
     assert isinstance(result, DeployTenantResult)
     assert not result.success and not result.rolled_back
-    assert (result.error, result.error_type) == (f"no tenant {h.tenant_id}", "TenantNotFoundError")
+    assert (result.error, result.error_type) == (
+        f"no tenant with id {h.tenant_id!r}",
+        "TenantNotFoundError",
+    )

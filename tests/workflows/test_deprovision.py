@@ -17,11 +17,12 @@ from engine.core.search_attributes import TENANT_STATUS
 
 from .conftest import ATTEMPTS, Harness, eventually, tenant_spec
 
-START = ["load_tenant", "set_tenant_status:DEPROVISIONING"]
+START = ["acquire_tenant:deprovision", "set_tenant_status:DEPROVISIONING"]
 APP = ["stack_destroy:app", "record_resources:app"]
 INFRA = ["stack_destroy:infra", "record_resources:infra"]
 IDP = ["stack_destroy:idp", "record_resources:idp"]
-END = ["set_tenant_status:INACTIVE", "send_notification:deprovisioned"]
+RELEASE = ["release_tenant"]
+END = ["set_tenant_status:INACTIVE", *RELEASE]
 
 
 async def deprovision(h: Harness, *, retain_data: bool = False) -> DeprovisionTenantResult:
@@ -77,7 +78,7 @@ async def test_retain_data_updates_infra_to_retain_before_destroying_it(harness:
     h = harness
     result = await deprovision(h, retain_data=True)
 
-    assert h.fakes.calls == [*START, *APP, "stack_up:infra", *INFRA, *IDP, *END]
+    assert h.fakes.calls == [*START, *APP, "stack_up:infra", "retain_resources", *INFRA, *IDP, *END]
     [retain] = h.fakes.payloads("stack_up:infra")
     assert retain.spec.retain_data is True
     assert retain.spec.model_copy(update={"retain_data": False}) == h.fakes.tenant
@@ -100,6 +101,7 @@ async def test_failing_destroy_does_not_stop_the_others(harness: Harness) -> Non
         *APP,
         *["stack_destroy:infra"] * ATTEMPTS["infra"],
         *IDP,
+        *RELEASE,
     ]
     assert not result.success
     assert result.error_type == "DeprovisioningIncomplete"
@@ -123,7 +125,7 @@ async def test_every_failed_destroy_is_listed(harness: Harness) -> None:
     h.fakes.fail("stack_destroy:idp", type="InvalidCredentialsError", message="bad token")
     result = await deprovision(h)
 
-    assert h.fakes.calls == [*START, "stack_destroy:app", *INFRA, "stack_destroy:idp"]
+    assert h.fakes.calls == [*START, "stack_destroy:app", *INFRA, "stack_destroy:idp", *RELEASE]
     assert result.failures == [
         StepFailure(step="destroy app", error="injected failure in stack_destroy:app"),
         StepFailure(step="destroy idp", error="bad token"),
@@ -137,7 +139,7 @@ async def test_retain_data_failure_keeps_the_infra_stack(harness: Harness) -> No
     result = await deprovision(h, retain_data=True)
 
     # Destroying without the retain flag would delete the data: infra is left alone.
-    assert h.fakes.calls == [*START, *APP, "stack_up:infra", *IDP]
+    assert h.fakes.calls == [*START, *APP, "stack_up:infra", *IDP, *RELEASE]
     assert "stack_destroy:infra" not in h.fakes.calls
     assert result.failures == [
         StepFailure(step="destroy infra", error="injected failure in stack_up:infra")
@@ -165,13 +167,13 @@ async def test_status_query_while_destroying(harness: Harness) -> None:
 
 
 async def test_unknown_tenant_changes_nothing(harness: Harness) -> None:
-    h = harness  # no tenant: load_tenant raises TenantNotFoundError
+    h = harness  # no tenant: acquire_tenant raises TenantNotFoundError
     await h.client.deprovision(DeprovisionTenantInput(tenant_id=h.tenant_id))
     result = await h.client.result("deprovision", h.tenant_id)
 
-    assert h.fakes.calls == ["load_tenant"]  # a permanent error: not retried
+    assert h.fakes.calls == ["acquire_tenant:deprovision"]  # permanent: not retried
     assert isinstance(result, DeprovisionTenantResult) and not result.success
-    assert result.error == f"no tenant {h.tenant_id}"
+    assert result.error == f"no tenant with id {h.tenant_id!r}"
     assert result.error_type == "TenantNotFoundError"
     assert result.destroyed == []
 
@@ -181,7 +183,7 @@ async def test_failure_after_the_destroys_still_reports_them(harness: Harness) -
     h.fakes.fail("set_tenant_status:INACTIVE", type="InvalidStatusTransitionError")
     result = await deprovision(h)
 
-    assert h.fakes.calls == [*START, *APP, *INFRA, *IDP, "set_tenant_status:INACTIVE"]
+    assert h.fakes.calls == [*START, *APP, *INFRA, *IDP, "set_tenant_status:INACTIVE", *RELEASE]
     assert not result.success
     assert result.error_type == "InvalidStatusTransitionError"
     assert result.destroyed == [Component.APP, Component.INFRA, Component.IDP]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
+import workflows
 from engine.core.contracts import (
     ActivityPolicies,
     ComponentPlan,
@@ -19,18 +23,40 @@ from engine.core.contracts import (
 )
 from engine.core.models import Component, IdpProvider, TenantStatus, Tier
 from engine.core.search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
-from engine.core.settings import Settings
+from engine.core.settings import Settings, StatusPolicy
 from engine.temporal._client import TenantClient
 
-from .conftest import ATTEMPTS, Harness, eventually, provision_input, stack_outputs
+from .conftest import (
+    ATTEMPTS,
+    FakeActivities,
+    Harness,
+    eventually,
+    provision_input,
+    stack_outputs,
+)
 
-PRE = ["register_tenant", "set_tenant_status:PROVISIONING"]
+# begin_provision registers the tenant, takes its lease and sets PROVISIONING at once.
+PRE = ["begin_provision"]
 UPS = ["stack_up:idp", "stack_up:infra", "stack_up:app"]
 RECORDS = ["record_resources:idp", "record_resources:infra", "record_resources:app"]
-DONE = ["set_tenant_status:ACTIVE", "send_notification:welcome"]
-HAPPY = PRE + UPS + RECORDS + DONE
-FAILED = ["set_tenant_status:PROVISIONFAILED", "send_notification:provisioning_failed"]
-DESTROY_ALL = ["stack_destroy:app", "stack_destroy:infra", "stack_destroy:idp"]
+DONE = ["set_tenant_status:ACTIVE"]
+END = ["release_tenant"]
+HAPPY = PRE + UPS + RECORDS + DONE + END
+FAILED = ["set_tenant_status:PROVISIONFAILED"]
+
+
+def destroys(*components: str) -> list[str]:
+    """Compensation of each component: destroy its stack, then drop its resource rows."""
+    return [call for c in components for call in (f"stack_destroy:{c}", f"record_resources:{c}")]
+
+
+async def delivered(h: Harness, kind: str) -> None:
+    """Wait for the NotifyTenant workflow to send ``kind`` (it runs after the parent)."""
+
+    async def check() -> bool | None:
+        return True if kind in h.fakes.delivered else None
+
+    await eventually(check)
 
 
 async def provision_result(h: Harness, **changes: Any) -> ProvisionTenantResult:
@@ -64,8 +90,10 @@ def test_default_policies_are_the_seed_plans() -> None:
         "idp": (timedelta(minutes=5), timedelta(minutes=1), 3),
         "infra": (timedelta(minutes=30), timedelta(minutes=2), 3),
         "deploy": (timedelta(minutes=15), timedelta(minutes=1), 5),
-        "status": (timedelta(seconds=30), None, 5),
-        "notification": (timedelta(seconds=30), None, 3),
+        # Not the seed's 5 and 3: registry writes and notices retry until they work
+        # (a registry restart must not roll back a tenant; see StatusPolicy).
+        "status": (timedelta(seconds=30), None, 0),
+        "notification": (timedelta(seconds=30), None, 0),
     }
     for group, (start_to_close, heartbeat, attempts) in expected.items():
         policy = getattr(policies, group)
@@ -111,10 +139,9 @@ async def test_activities_are_scheduled_with_the_seed_policies(harness: Harness)
     assert (await provision_result(h)).success
 
     s30, s = timedelta(seconds=30), timedelta(seconds=1)
-    status = (s30, None, 5, s)
+    status = (s30, None, 0, s)
     expected = {
-        "register_tenant": status,
-        "set_tenant_status:PROVISIONING": status,
+        "begin_provision": status,
         "stack_up:idp": (timedelta(minutes=5), timedelta(minutes=1), 3, 10 * s),
         "stack_up:infra": (timedelta(minutes=30), timedelta(minutes=2), 3, 30 * s),
         "stack_up:app": (timedelta(minutes=15), timedelta(minutes=1), 5, 15 * s),
@@ -122,7 +149,7 @@ async def test_activities_are_scheduled_with_the_seed_policies(harness: Harness)
         "record_resources:infra": status,
         "record_resources:app": status,
         "set_tenant_status:ACTIVE": status,
-        "send_notification:welcome": (s30, None, 3, s),
+        "release_tenant": status,
     }
     scheduled = await scheduled_options(h)
     assert [key for key, _ in scheduled] == HAPPY
@@ -147,7 +174,6 @@ async def test_policies_come_from_the_settings(harness: Harness) -> None:
     scheduled = dict(await scheduled_options(h))
     assert scheduled["stack_up:infra"][:3] == (timedelta(minutes=9), timedelta(seconds=20), 7)
     assert scheduled["set_tenant_status:ACTIVE"][2] == 2
-    assert scheduled["send_notification:welcome"][0] == timedelta(seconds=5)
     # Untouched groups keep the seed's values.
     assert scheduled["stack_up:app"][:3] == (timedelta(minutes=15), timedelta(minutes=1), 5)
 
@@ -170,6 +196,7 @@ async def test_provisions_every_tier_with_and_without_idp(
         *(f"stack_up:{c.value}" for c in components),
         *(f"record_resources:{c.value}" for c in components),
         *DONE,
+        *END,
     ]
     assert result.success and result.error is None and not result.compensated
     assert result.app_url == "https://acme.app.example.com/"
@@ -188,13 +215,15 @@ async def test_provisions_every_tier_with_and_without_idp(
     if with_idp:
         [idp_up] = h.fakes.payloads("stack_up:idp")
         assert idp_up.spec.idp.provider is idp
-    [register] = h.fakes.payloads("register_tenant")
-    assert register.spec.tier is tier and register.subscription_end.isoformat() == "2027-01-01"
+    [begin] = h.fakes.payloads("begin_provision")
+    assert begin.spec.tier is tier and begin.subscription_end.isoformat() == "2027-01-01"
+    assert begin.workflow_id == f"provision-tenant-{h.tenant_id}"
     records: list[RecordResourcesInput] = h.fakes.payloads("record_resources:infra")
     assert (
         records[0].resources
         == stack_outputs(ups[Component.INFRA].spec, Component.INFRA)["resources"]
     )
+    await delivered(h, "welcome")
     [welcome] = h.fakes.payloads("send_notification:welcome")
     assert welcome.app_url == result.app_url and welcome.tenant_id == h.tenant_id
     assert welcome.idempotency_key.startswith(f"provision-tenant-{h.tenant_id}/")
@@ -210,15 +239,12 @@ async def test_provisions_every_tier_with_and_without_idp(
 
 # (step that fails, calls up to and including it, stacks destroyed in this order)
 FAILURE_AT_EVERY_STEP = [
-    ("register_tenant", ["register_tenant"], []),
-    ("set_tenant_status:PROVISIONING", PRE, []),
     ("stack_up:idp", [*PRE, "stack_up:idp"], ["idp"]),
     ("stack_up:infra", [*PRE, *UPS[:2]], ["infra", "idp"]),
     ("stack_up:app", [*PRE, *UPS], ["app", "infra", "idp"]),
     ("record_resources:idp", [*PRE, *UPS, *RECORDS[:1]], ["app", "infra", "idp"]),
     ("record_resources:app", [*PRE, *UPS, *RECORDS], ["app", "infra", "idp"]),
     ("set_tenant_status:ACTIVE", [*PRE, *UPS, *RECORDS, DONE[0]], ["app", "infra", "idp"]),
-    ("send_notification:welcome", HAPPY, ["app", "infra", "idp"]),
 ]
 
 
@@ -234,15 +260,16 @@ async def test_failure_at_every_step_compensates_in_reverse_order(
     h.fakes.fail(failing, type="ProgramError", non_retryable=True)
     result = await provision_result(h)
 
-    assert h.fakes.calls == [*before, *(f"stack_destroy:{c}" for c in destroyed), *FAILED]
-    assert h.fakes.count(failing) == 1  # non-retryable: one attempt
+    assert h.fakes.calls == [*before, *destroys(*destroyed), *FAILED, *END]
     assert not result.success
     assert result.error == f"injected failure in {failing}"
     assert result.error_type == "ProgramError"
     assert result.compensated == [Component(c) for c in destroyed]
     assert result.compensation_failures == []
+    await delivered(h, "provisioning_failed")
     [notice] = h.fakes.payloads("send_notification:provisioning_failed")
-    assert notice.error == result.error
+    # The customer reads plain words, never the provider's error.
+    assert notice.error and result.error not in notice.error
     [failed] = h.fakes.payloads("set_tenant_status:PROVISIONFAILED")
     assert failed.reason == result.error
 
@@ -260,7 +287,7 @@ async def test_failure_without_idp_destroys_only_what_was_started(harness: Harne
     h.fakes.fail("stack_up:infra")
     result = await provision_result(h, idp=None)
 
-    assert h.fakes.calls == [*PRE, "stack_up:infra", "stack_destroy:infra", *FAILED]
+    assert h.fakes.calls == [*PRE, "stack_up:infra", *destroys("infra"), *FAILED, *END]
     assert result.compensated == [Component.INFRA]
 
 
@@ -277,11 +304,11 @@ async def test_compensation_failures_are_reported_and_do_not_stop_the_rest(
     assert h.fakes.calls == [
         *PRE,
         *UPS,
-        "stack_destroy:app",
+        *destroys("app"),
         *["stack_destroy:infra"] * ATTEMPTS["infra"],
-        "stack_destroy:idp",
+        *destroys("idp"),
         *["set_tenant_status:PROVISIONFAILED"] * ATTEMPTS["status"],
-        *["send_notification:provisioning_failed"] * ATTEMPTS["notification"],
+        *END,
     ]
     assert result.error == "injected failure in stack_up:app"
     assert result.error_type == "ProgramError"
@@ -289,10 +316,6 @@ async def test_compensation_failures_are_reported_and_do_not_stop_the_rest(
     assert result.compensation_failures == [
         StepFailure(step="destroy infra", error="injected failure in stack_destroy:infra"),
         StepFailure(step="status", error="injected failure in set_tenant_status:PROVISIONFAILED"),
-        StepFailure(
-            step="notification",
-            error="injected failure in send_notification:provisioning_failed",
-        ),
     ]
 
 
@@ -412,4 +435,95 @@ async def test_provisioning_again_after_a_failure_starts_a_new_run(harness: Harn
     assert not again.already_running
     second = await h.client.result("provision", h.tenant_id)
     assert isinstance(second, ProvisionTenantResult) and second.success
-    assert h.fakes.count("register_tenant") == 2
+    assert h.fakes.count("begin_provision") == 2
+
+
+# -- lifecycle safety (issue 9) ------------------------------------------------------------
+
+
+async def test_a_refused_registration_is_not_compensated(harness: Harness) -> None:
+    """Item 3: begin_provision refused (id of a live tenant with another key, an ACTIVE
+    tenant, a busy one): nothing changed, so no status is written and nobody is emailed."""
+    h = harness
+    h.fakes.fail("begin_provision", type="TenantConflictError", message="key taken")
+    result = await provision_result(h)
+
+    assert h.fakes.calls == ["begin_provision"]
+    assert (result.error, result.error_type) == ("key taken", "TenantConflictError")
+    assert not result.compensated
+    status = await h.client.status("provision", h.tenant_id)
+    assert status.tenant_status is None and status.done
+    assert h.fakes.notices == []
+
+
+async def test_a_failing_welcome_notice_leaves_the_tenant_active(harness: Harness) -> None:
+    """Item 2: the notice is sent by a workflow of its own, after ACTIVE."""
+    h = harness
+    h.fakes.fail("send_notification:welcome", type="NotificationDeliveryError", times=None)
+    result = await provision_result(h)
+
+    assert result.success
+    assert h.fakes.calls == HAPPY  # no destroy, no PROVISIONFAILED
+    status = await h.client.status("provision", h.tenant_id)
+    assert status.tenant_status is TenantStatus.ACTIVE
+
+
+async def test_compensation_keeps_stacks_that_existed_before_the_run(harness: Harness) -> None:
+    """Item 1: a re-provision (after PROVISIONFAILED or INACTIVE) never destroys a stack
+    that had resources before it started."""
+    h = harness
+    h.fakes.existing = {Component.INFRA}
+    h.fakes.fail("stack_up:app")
+    result = await provision_result(h)
+
+    assert h.fakes.calls == [
+        *PRE,
+        "stack_inspect:idp",
+        "stack_up:idp",
+        "stack_inspect:infra",
+        "stack_up:infra",
+        "stack_inspect:app",
+        "stack_up:app",
+        *destroys("app", "idp"),
+        *FAILED,
+        *END,
+    ]
+    assert result.kept == [Component.INFRA]
+    assert result.compensated == [Component.APP, Component.IDP]
+
+
+async def test_a_registry_outage_at_the_records_waits_instead_of_compensating(
+    harness: Harness, settings: Settings
+) -> None:
+    """Item 9: the seed's 5 attempts turned a registry restart into a rollback."""
+    h = harness
+    settings.worker.status.maximum_attempts = StatusPolicy().maximum_attempts  # unlimited
+    h.client = TenantClient(h.temporal, settings)
+    h.fakes.flaky("record_resources:infra", times=8)
+    h.fakes.flaky("set_tenant_status:ACTIVE", times=8)
+    result = await provision_result(h)
+
+    assert result.success
+    assert h.fakes.count("record_resources:infra") == 9
+    assert not [c for c in h.fakes.calls if c.startswith("stack_destroy")]
+
+
+async def test_eviction_from_the_worker_cache_never_compensates(
+    temporal_env: WorkflowEnvironment, fakes: FakeActivities, tenant_id: str, settings: Settings
+) -> None:
+    """Item 8: the SDK evicts a workflow by raising a BaseException into it. With no cache
+    every activation ends in an eviction; compensating then would destroy a healthy tenant."""
+    async with Worker(
+        temporal_env.client,
+        task_queue=settings.temporal.task_queue,
+        workflows=workflows.ALL,
+        workflow_runner=workflows.sandbox_runner(),
+        activities=fakes.activities,
+        max_cached_workflows=0,
+    ):
+        client = TenantClient(temporal_env.client, settings)
+        await client.provision(provision_input(tenant_id))
+        result = await asyncio.wait_for(client.result("provision", tenant_id), 120)
+
+    assert isinstance(result, ProvisionTenantResult) and result.success, result
+    assert fakes.calls == HAPPY

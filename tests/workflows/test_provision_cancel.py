@@ -5,14 +5,25 @@ from __future__ import annotations
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
-from engine.core.contracts import ProvisionTenantResult, Step, WorkflowStatus
+from engine.core.contracts import (
+    DeprovisionTenantInput,
+    DeprovisionTenantResult,
+    ProvisionTenantResult,
+    Step,
+    WorkflowStatus,
+)
+from engine.core.errors import PreconditionError
 from engine.core.models import Component, TenantStatus
 from engine.core.results import Progress
 
-from .conftest import Harness, eventually, provision_input
+from .conftest import Harness, eventually, provision_input, tenant_spec
 
-PRE = ["register_tenant", "set_tenant_status:PROVISIONING"]
-FAILED = ["set_tenant_status:PROVISIONFAILED", "send_notification:provisioning_failed"]
+PRE = ["begin_provision"]
+FAILED = ["set_tenant_status:PROVISIONFAILED", "release_tenant"]
+
+
+def destroys(*components: str) -> list[str]:
+    return [call for c in components for call in (f"stack_destroy:{c}", f"record_resources:{c}")]
 
 
 async def status_with_progress(h: Harness) -> WorkflowStatus:
@@ -27,13 +38,12 @@ async def status_with_progress(h: Harness) -> WorkflowStatus:
 
 # (blocked call, step, percent, component, tenant status the workflow has set so far)
 STEPS = [
-    ("register_tenant", Step.UPDATING_STATUS, 5, None, None),
+    ("begin_provision", Step.UPDATING_STATUS, 5, None, None),
     ("stack_up:idp", Step.CREATING_IDP, 15, Component.IDP, TenantStatus.PROVISIONING),
     ("stack_up:infra", Step.PROVISIONING_INFRA, 30, Component.INFRA, TenantStatus.PROVISIONING),
     ("stack_up:app", Step.DEPLOYING_APP, 60, Component.APP, TenantStatus.PROVISIONING),
     ("record_resources:infra", Step.CREATING_RESOURCES, 80, None, TenantStatus.PROVISIONING),
     ("set_tenant_status:ACTIVE", Step.ACTIVATING, 90, None, TenantStatus.PROVISIONING),
-    ("send_notification:welcome", Step.NOTIFYING, 95, None, TenantStatus.ACTIVE),
 ]
 
 
@@ -92,7 +102,7 @@ async def test_cancel_during_a_stack_step_stops_it_and_compensates(
     assert h.fakes.calls == [
         *PRE,
         *(f"stack_up:{c}" for c in started),
-        *(f"stack_destroy:{c}" for c in reversed(started)),
+        *destroys(*reversed(started)),
         *FAILED,
     ]
     assert isinstance(result, ProvisionTenantResult) and not result.success
@@ -113,7 +123,7 @@ async def test_cancel_during_a_stack_step_stops_it_and_compensates(
 
 async def test_cancel_before_the_first_stack_creates_nothing(harness: Harness) -> None:
     h = harness
-    gate = h.fakes.block("set_tenant_status:PROVISIONING")
+    gate = h.fakes.block("begin_provision")
     await h.client.provision(provision_input(h.tenant_id))
     await gate.wait_started()
     await h.client.cancel("provision", h.tenant_id)
@@ -157,11 +167,44 @@ async def test_cancel_during_compensation_does_not_interrupt_it(harness: Harness
         "stack_up:idp",
         "stack_up:infra",
         "stack_up:app",
-        "stack_destroy:app",
-        "stack_destroy:infra",
-        "stack_destroy:idp",
+        *destroys("app", "infra", "idp"),
         *FAILED,
     ]
     assert isinstance(result, ProvisionTenantResult)
     assert result.compensated == [Component.APP, Component.INFRA, Component.IDP]
     assert result.error == "cancelled by request"
+
+
+async def test_cancel_past_the_point_of_no_return_is_refused(harness: Harness) -> None:
+    """Issue 9 item 5: every stack is up; a cancel would be ignored, so it is refused."""
+    h = harness
+    gate = h.fakes.block("record_resources:infra")
+    await h.client.provision(provision_input(h.tenant_id))
+    await gate.wait_started()
+
+    with pytest.raises(PreconditionError, match="point of no return"):
+        await h.client.cancel("provision", h.tenant_id)
+    # A Temporal cancellation cannot stop it half-way either.
+    await h.client.handle("provision", h.tenant_id).cancel()
+    gate.release()
+    result = await h.client.result("provision", h.tenant_id)
+
+    assert isinstance(result, ProvisionTenantResult) and result.success
+    assert not [c for c in h.fakes.calls if c.startswith("stack_destroy")]
+    status = await h.client.status("provision", h.tenant_id)
+    assert status.tenant_status is TenantStatus.ACTIVE and not status.cancellable
+
+
+async def test_cancel_of_a_deprovision_that_is_destroying_is_refused(harness: Harness) -> None:
+    """Issue 9 item 5: deprovision never looked at its cancel flag; now it says no."""
+    h = harness
+    h.fakes.tenant = tenant_spec(h.tenant_id)
+    gate = h.fakes.block("stack_destroy:app")
+    await h.client.deprovision(DeprovisionTenantInput(tenant_id=h.tenant_id))
+    await gate.wait_started()
+
+    with pytest.raises(PreconditionError, match="point of no return"):
+        await h.client.cancel("deprovision", h.tenant_id)
+    gate.release()
+    result = await h.client.result("deprovision", h.tenant_id)
+    assert isinstance(result, DeprovisionTenantResult) and result.success

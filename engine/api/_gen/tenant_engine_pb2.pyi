@@ -318,3 +318,77 @@ class ListTenantStacksResponse(_message.Message):
     tenant_key: str
     stacks: _containers.RepeatedCompositeFieldContainer[Stack]
     def __init__(self, tenant_key: _Optional[str] = ..., stacks: _Optional[_Iterable[_Union[Stack, _Mapping]]] = ...) -> None: ...
+
+class TenantHistoryRequest(_message.Message):
+    __slots__ = ("tenant",)
+    TENANT_FIELD_NUMBER: _ClassVar[int]
+    tenant: str
+    def __init__(self, tenant: _Optional[str] = ...) -> None: ...
+
+class StatusTransition(_message.Message):
+    __slots__ = ("from_status", "to_status", "reason", "workflow_id", "at")
+    FROM_STATUS_FIELD_NUMBER: _ClassVar[int]
+    TO_STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    from_status: str
+    to_status: str
+    reason: str
+    workflow_id: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., reason: _Optional[str] = ..., workflow_id: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RetainedResource(_message.Message):
+    __slots__ = ("component", "type", "physical_id", "retained_at")
+    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    PHYSICAL_ID_FIELD_NUMBER: _ClassVar[int]
+    RETAINED_AT_FIELD_NUMBER: _ClassVar[int]
+    component: str
+    type: str
+    physical_id: str
+    retained_at: _timestamp_pb2.Timestamp
+    def __init__(self, component: _Optional[str] = ..., type: _Optional[str] = ..., physical_id: _Optional[str] = ..., retained_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Notice(_message.Message):
+    __slots__ = ("kind", "state", "created_at", "sent_at")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    SENT_AT_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    state: str
+    created_at: _timestamp_pb2.Timestamp
+    sent_at: _timestamp_pb2.Timestamp
+    def __init__(self, kind: _Optional[str] = ..., state: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class TenantHistoryResponse(_message.Message):
+    __slots__ = ("tenant_id", "tenant_key", "status", "transitions", "owner_workflow_id", "owner_operation", "retained", "notices")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    TENANT_KEY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TRANSITIONS_FIELD_NUMBER: _ClassVar[int]
+    OWNER_WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_OPERATION_FIELD_NUMBER: _ClassVar[int]
+    RETAINED_FIELD_NUMBER: _ClassVar[int]
+    NOTICES_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    tenant_key: str
+    status: str
+    transitions: _containers.RepeatedCompositeFieldContainer[StatusTransition]
+    owner_workflow_id: str
+    owner_operation: str
+    retained: _containers.RepeatedCompositeFieldContainer[RetainedResource]
+    notices: _containers.RepeatedCompositeFieldContainer[Notice]
+    def __init__(self, tenant_id: _Optional[str] = ..., tenant_key: _Optional[str] = ..., status: _Optional[str] = ..., transitions: _Optional[_Iterable[_Union[StatusTransition, _Mapping]]] = ..., owner_workflow_id: _Optional[str] = ..., owner_operation: _Optional[str] = ..., retained: _Optional[_Iterable[_Union[RetainedResource, _Mapping]]] = ..., notices: _Optional[_Iterable[_Union[Notice, _Mapping]]] = ...) -> None: ...
+
+class NotifyTenantRequest(_message.Message):
+    __slots__ = ("tenant", "kind", "resend")
+    TENANT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    RESEND_FIELD_NUMBER: _ClassVar[int]
+    tenant: str
+    kind: str
+    resend: bool
+    def __init__(self, tenant: _Optional[str] = ..., kind: _Optional[str] = ..., resend: _Optional[bool] = ...) -> None: ...

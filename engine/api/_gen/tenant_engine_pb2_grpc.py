@@ -80,6 +80,16 @@ class TenantServiceStub:
                 request_serializer=tenant__engine__pb2.ListTenantStacksRequest.SerializeToString,
                 response_deserializer=tenant__engine__pb2.ListTenantStacksResponse.FromString,
                 _registered_method=True)
+        self.GetTenantHistory = channel.unary_unary(
+                '/tenant.engine.v1.TenantService/GetTenantHistory',
+                request_serializer=tenant__engine__pb2.TenantHistoryRequest.SerializeToString,
+                response_deserializer=tenant__engine__pb2.TenantHistoryResponse.FromString,
+                _registered_method=True)
+        self.NotifyTenant = channel.unary_unary(
+                '/tenant.engine.v1.TenantService/NotifyTenant',
+                request_serializer=tenant__engine__pb2.NotifyTenantRequest.SerializeToString,
+                response_deserializer=tenant__engine__pb2.WorkflowStarted.FromString,
+                _registered_method=True)
 
 
 class TenantServiceServicer:
@@ -151,6 +161,22 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTenantHistory(self, request, context):
+        """A tenant's status transitions (time, reason, workflow), the workflow that owns it now,
+        the resources a deprovision kept and the state of its notices.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def NotifyTenant(self, request, context):
+        """Send a tenant's notice (welcome: the app URL) again, by a NotifyTenant workflow that
+        retries until the mail service answers. Without resend, a notice already sent is not.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -198,6 +224,16 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.ListTenantStacks,
                     request_deserializer=tenant__engine__pb2.ListTenantStacksRequest.FromString,
                     response_serializer=tenant__engine__pb2.ListTenantStacksResponse.SerializeToString,
+            ),
+            'GetTenantHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTenantHistory,
+                    request_deserializer=tenant__engine__pb2.TenantHistoryRequest.FromString,
+                    response_serializer=tenant__engine__pb2.TenantHistoryResponse.SerializeToString,
+            ),
+            'NotifyTenant': grpc.unary_unary_rpc_method_handler(
+                    servicer.NotifyTenant,
+                    request_deserializer=tenant__engine__pb2.NotifyTenantRequest.FromString,
+                    response_serializer=tenant__engine__pb2.WorkflowStarted.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -444,6 +480,60 @@ class TenantService:
             '/tenant.engine.v1.TenantService/ListTenantStacks',
             tenant__engine__pb2.ListTenantStacksRequest.SerializeToString,
             tenant__engine__pb2.ListTenantStacksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTenantHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tenant.engine.v1.TenantService/GetTenantHistory',
+            tenant__engine__pb2.TenantHistoryRequest.SerializeToString,
+            tenant__engine__pb2.TenantHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def NotifyTenant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tenant.engine.v1.TenantService/NotifyTenant',
+            tenant__engine__pb2.NotifyTenantRequest.SerializeToString,
+            tenant__engine__pb2.WorkflowStarted.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,150 @@
+"""Issue 9, end to end: no failure, race or request ever destroys a live tenant.
+
+A real worker (real Pulumi engine, local programs, SQLite registry, SES on moto), started
+the way ARC SaaS starts the workflows: directly through a Temporal client, so every
+guarantee below holds without the API's pre-checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+from engine.api.operations import TenantOperations
+from engine.core.contracts import (
+    DeployTenantInput,
+    DeployTenantResult,
+    DeprovisionTenantInput,
+    DeprovisionTenantResult,
+    ProvisionTenantResult,
+)
+from engine.core.errors import TenantConflictError, TenantStateError
+from engine.core.models import TenantStatus
+from tests.e2e.conftest import Stack, provision_input
+from tests.engine.conftest import files_under
+from tests.support.moto import ses_sent_messages
+
+
+def _emails_to(endpoint: str, address: str) -> list[dict[str, object]]:
+    return [m for m in ses_sent_messages(endpoint) if address in json.dumps(m["destinations"])]
+
+
+async def _provisioned(stack: Stack, tid: str, key: str, **kw: object) -> ProvisionTenantResult:
+    await stack.client.provision(provision_input(tid, key, idp=None, **kw))
+    result = await stack.client.result("provision", tid)
+    assert isinstance(result, ProvisionTenantResult) and result.success, result
+    return result
+
+
+async def test_provisioning_an_active_tenant_is_refused_and_changes_nothing(stack: Stack) -> None:
+    """Item 1: the re-run used to reset app_version, fail, and destroy the live tenant."""
+    tid = f"t-{uuid.uuid4().hex[:8]}"
+    await _provisioned(stack, tid, "umbra")
+    before = files_under(stack.resources)
+
+    # Again, with a version and an app that would fail to create.
+    await stack.client.provision(
+        provision_input(
+            tid, "umbra", idp=None, app_version="9.9.9", parameters={"fail": "app:create"}
+        )
+    )
+    again = await stack.client.result("provision", tid)
+
+    assert isinstance(again, ProvisionTenantResult) and not again.success
+    assert again.error_type == "TenantStateError" and not again.compensated
+    tenant = stack.registry.get(tid)
+    assert (tenant.status, tenant.app_version) == (TenantStatus.ACTIVE, "1.0.0")
+    assert files_under(stack.resources) == before
+    assert stack.registry.lease(tid) is None
+
+
+async def test_the_id_of_a_live_tenant_with_another_key_hurts_nobody(
+    stack: Stack, ses_endpoint: str
+) -> None:
+    """Items 3 and 10: a refused registration wrote PROVISIONFAILED on the live tenant and
+    emailed its contacts; now nothing changes and the API refuses it before any start."""
+    tid = f"t-{uuid.uuid4().hex[:8]}"
+    live = provision_input(tid, "wayne", idp=None)
+    await stack.client.provision(live)
+    assert (await stack.client.result("provision", tid)).success  # type: ignore[attr-defined]
+
+    await stack.client.provision(provision_input(tid, "other", idp=None))
+    refused = await stack.client.result("provision", tid)
+
+    assert isinstance(refused, ProvisionTenantResult) and not refused.success
+    assert refused.error_type == "TenantConflictError"
+    assert stack.registry.get(tid).status is TenantStatus.ACTIVE
+    assert [h.to_status for h in stack.registry.history(tid)][-1] is TenantStatus.ACTIVE
+    subjects = [str(m["subject"]) for m in _emails_to(ses_endpoint, live.contacts[0].email)]
+    assert not [s for s in subjects if "fail" in s.lower()]
+
+    # Through the API (and tenantctl), the same requests never start a workflow.
+    ops = TenantOperations(stack.settings)
+    try:
+        fields = provision_input(f"t-{uuid.uuid4().hex[:8]}", "wayne", idp=None).model_dump(
+            mode="json", exclude={"policies"}
+        )
+        try:
+            await ops.provision(fields)
+            raise AssertionError("a key of another tenant was accepted")
+        except TenantConflictError as exc:
+            assert tid in str(exc)
+        try:
+            await ops.provision(live.model_dump(mode="json", exclude={"policies"}))
+            raise AssertionError("provision of an ACTIVE tenant was accepted")
+        except TenantStateError as exc:
+            assert "ACTIVE" in str(exc)
+    finally:
+        await ops.close()
+
+
+async def test_a_dry_run_leaves_no_stack_behind(stack: Stack) -> None:
+    """Item 6: a preview of a tenant that had no stacks used to leave three empty ones."""
+    tid = f"t-{uuid.uuid4().hex[:8]}"
+    await stack.client.provision(provision_input(tid, "ghost", dry_run=True))
+    result = await stack.client.result("preview", tid)
+
+    assert isinstance(result, ProvisionTenantResult) and result.success and result.plan
+    assert stack.engine.list_stacks("ghost") == []
+    workspaces = stack.settings.pulumi.state_dir / "workspaces"
+    assert not [p.name for p in workspaces.glob("ghost-*")] if workspaces.exists() else True
+    assert files_under(stack.resources) == []
+
+
+async def test_retained_resources_stay_in_the_registry(stack: Stack) -> None:
+    """Item 7: after deprovision --retain-data the registry forgot what it kept."""
+    tid = f"t-{uuid.uuid4().hex[:8]}"
+    await _provisioned(stack, tid, "keeper")
+
+    await stack.client.deprovision(DeprovisionTenantInput(tenant_id=tid, retain_data=True))
+    result = await stack.client.result("deprovision", tid)
+
+    assert isinstance(result, DeprovisionTenantResult) and result.success and result.retained
+    kept = stack.registry.retained(tid)
+    assert [r.physical_id for r in kept] == result.retained
+    assert all(r.component.value == "infra" for r in kept)
+    assert stack.registry.resources(tid) == []  # the destroyed ones are gone
+    assert stack.registry.get(tid).status is TenantStatus.INACTIVE
+
+
+async def test_a_deploy_cannot_race_a_deprovision(stack: Stack) -> None:
+    """Item 4: different workflow ids let a deploy recreate the app of a removed tenant."""
+    tid = f"t-{uuid.uuid4().hex[:8]}"
+    await _provisioned(stack, tid, "racer", parameters={"app_delay": "2"})
+
+    await stack.client.deprovision(DeprovisionTenantInput(tenant_id=tid))
+    # Wait until the deprovision owns the tenant, then try to deploy.
+    deadline = asyncio.get_running_loop().time() + 60
+    while stack.registry.lease(tid) is None:
+        assert asyncio.get_running_loop().time() < deadline, "deprovision never started"
+        await asyncio.sleep(0.05)
+    await stack.client.deploy(DeployTenantInput(tenant_id=tid, app_version="2.0.0"))
+    deploy = await stack.client.result("deploy", tid)
+    removed = await stack.client.result("deprovision", tid)
+
+    assert isinstance(deploy, DeployTenantResult) and not deploy.success
+    assert deploy.error_type in ("TenantBusyError", "TenantStateError")
+    assert isinstance(removed, DeprovisionTenantResult) and removed.success
+    assert files_under(stack.resources) == []  # no app came back
+    assert stack.registry.get(tid).status is TenantStatus.INACTIVE

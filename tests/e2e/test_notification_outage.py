@@ -1,0 +1,82 @@
+"""Issue 9: a mail outage delays the welcome notice; it never undoes the tenant.
+
+SMTP on a port nobody listens on while the tenant is provisioned, then a server on that
+port: the tenant is ACTIVE with every resource the whole time, and the notice arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from engine.core.contracts import ProvisionTenantResult
+from engine.core.models import TenantStatus
+from engine.core.settings import NotificationSettings, Settings
+from engine.registry import NotificationState
+from tests.e2e.conftest import provision_input, running_stack
+from tests.engine.conftest import files_under
+from tests.support.smtp import running_smtp
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def test_smtp_down_leaves_the_tenant_active_and_the_notice_arrives_later(
+    tmp_path: Path, temporal_env: WorkflowEnvironment, ses_endpoint: str
+) -> None:
+    port = _closed_port()
+
+    def smtp_on_a_closed_port(settings: Settings) -> None:
+        settings.notifications = NotificationSettings(
+            backend="smtp", from_email="noreply@example.com", smtp_port=port
+        )
+        policy = settings.worker.notification
+        policy.maximum_attempts = 0  # the default: until it works (or a day has passed)
+        policy.initial_interval = timedelta(milliseconds=200)
+        policy.maximum_interval = timedelta(milliseconds=500)
+
+    tid = f"t-{uuid.uuid4().hex[:8]}"
+    request = provision_input(tid, "postal", idp=None)
+    async with running_stack(
+        tmp_path,
+        temporal_env,
+        ses_endpoint,
+        f"sqlite:///{tmp_path / 'registry.db'}",
+        configure=smtp_on_a_closed_port,
+    ) as stack:
+        await stack.client.provision(request)
+        result = await stack.client.result("provision", tid)
+
+        assert isinstance(result, ProvisionTenantResult) and result.success, result
+        assert stack.registry.get(tid).status is TenantStatus.ACTIVE
+        made = files_under(stack.resources)
+        assert made, "the tenant has no resources"
+
+        # Undelivered (nothing listens), and the outbox says so between two attempts.
+        deadline = asyncio.get_running_loop().time() + 60
+        while not [
+            n
+            for n in stack.registry.outbox.for_tenant(tid)
+            if n.kind == "welcome" and n.state is NotificationState.FAILED
+        ]:
+            assert asyncio.get_running_loop().time() < deadline, "no failed attempt recorded"
+            await asyncio.sleep(0.02)
+
+        with running_smtp(port) as smtp:
+            deadline = asyncio.get_running_loop().time() + 60
+            while not smtp.received:
+                assert asyncio.get_running_loop().time() < deadline, "notice never arrived"
+                await asyncio.sleep(0.1)
+        [mail] = smtp.received
+        assert mail.rcpt_to == [request.contacts[0].email]
+        assert stack.registry.get(tid).status is TenantStatus.ACTIVE
+        assert files_under(stack.resources) == made
