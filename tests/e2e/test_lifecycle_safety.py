@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import uuid
 
 from engine.api.operations import TenantOperations
@@ -19,7 +20,7 @@ from engine.core.contracts import (
     DeprovisionTenantResult,
     ProvisionTenantResult,
 )
-from engine.core.errors import TenantConflictError, TenantStateError
+from engine.core.errors import PreconditionError, TenantConflictError, TenantStateError
 from engine.core.models import TenantStatus
 from tests.e2e.conftest import Stack, provision_input
 from tests.engine.conftest import files_under
@@ -148,3 +149,38 @@ async def test_a_deploy_cannot_race_a_deprovision(stack: Stack) -> None:
     assert isinstance(removed, DeprovisionTenantResult) and removed.success
     assert files_under(stack.resources) == []  # no app came back
     assert stack.registry.get(tid).status is TenantStatus.INACTIVE
+
+
+async def test_ten_random_cancels_end_in_a_documented_state(stack: Stack) -> None:
+    """A cancel at any moment: the tenant ends PROVISIONFAILED with nothing of it left, or
+    (a cancel refused past the point of no return) ACTIVE with everything. Nothing else."""
+    rng = random.Random(20261202)  # reproducible moments
+    tenants = [(f"t-{uuid.uuid4().hex[:8]}", f"rc{i}") for i in range(10)]
+
+    async def provision_and_cancel(tid: str, key: str, after: float) -> str:
+        await stack.client.provision(provision_input(tid, key, parameters={"delay": "0.5"}))
+        await asyncio.sleep(after)  # the random moment is the point of this test
+        try:
+            await stack.client.cancel("provision", tid)
+            outcome = "cancel accepted"
+        except PreconditionError:
+            outcome = "cancel refused"
+        result = await stack.client.result("provision", tid)
+        assert isinstance(result, ProvisionTenantResult)
+        return f"{outcome}, success={result.success}"
+
+    outcomes = await asyncio.gather(
+        *(provision_and_cancel(tid, key, rng.uniform(0.0, 12.0)) for tid, key in tenants)
+    )
+
+    for (tid, key), outcome in zip(tenants, outcomes, strict=True):
+        status = stack.registry.get(tid).status
+        left = files_under(stack.resources, key)
+        if status is TenantStatus.ACTIVE:
+            assert left and stack.engine.list_stacks(key), (key, outcome)
+            assert outcome.startswith("cancel refused") or outcome.endswith("True"), outcome
+        else:
+            assert status is TenantStatus.PROVISIONFAILED, (key, status, outcome)
+            assert left == [] and stack.engine.list_stacks(key) == [], (key, left, outcome)
+            assert stack.registry.resources(tid) == []
+        assert stack.registry.lease(tid) is None
