@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from ._legacy_names import (
+    DeployTenantUnderOldName,
+    DeprovisionTenantUnderOldName,
+    ProvisionTenantUnderOldName,
+)
 from .deploy import DeployTenantWorkflow
 from .deprovision import DeprovisionTenantWorkflow
 from .notify import NotifyTenantWorkflow
@@ -23,6 +28,10 @@ ALL = [
     DeprovisionTenantWorkflow,
     DeployTenantWorkflow,
     NotifyTenantWorkflow,
+    # Runs started under the names used before the seed's (see _legacy_names).
+    ProvisionTenantUnderOldName,
+    DeprovisionTenantUnderOldName,
+    DeployTenantUnderOldName,
 ]
 
 

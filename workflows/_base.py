@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
         LeaseInput,
         NotificationInput,
         NotifyTenantInput,
+        Policy,
         SetStatusInput,
         StackActivityInput,
         StackActivityResult,
@@ -25,7 +26,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from engine.core.models import Component, TenantSpec, TenantStatus
     from engine.core.search_attributes import TENANT_STATUS
-    from engine.core.settings import ActivityPolicy
 
     from ._support import options, uncancellable
 
@@ -98,7 +98,7 @@ class TenantWorkflowBase:
             self._current = None
 
     async def _activity(
-        self, activity: Activity, payload: Any, policy: ActivityPolicy, result_type: Any = None
+        self, activity: Activity, payload: Any, policy: Policy, result_type: Any = None
     ) -> Any:
         return await workflow.execute_activity(
             activity, payload, result_type=result_type, **options(policy)
@@ -149,7 +149,7 @@ class TenantWorkflowBase:
         info = workflow.info()
         notice_id = f"notify-{kind}-{info.workflow_id}-{info.run_id}"
         await workflow.start_child_workflow(
-            "NotifyTenant",
+            "notifyTenantWorkflow",
             NotifyTenantInput(
                 notice=NotificationInput(
                     kind=kind,

@@ -12,7 +12,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from engine.core.settings import ActivityPolicy
+    from engine.core.contracts import Policy
 
 T = TypeVar("T")
 
@@ -22,7 +22,7 @@ T = TypeVar("T")
 COMPENSATE_ON = (Exception, asyncio.CancelledError)
 
 
-def options(policy: ActivityPolicy, *, long_running: bool = False) -> dict[str, Any]:
+def options(policy: Policy, *, long_running: bool = False) -> dict[str, Any]:
     """``execute_activity`` keyword arguments for one policy."""
     opts: dict[str, Any] = {
         "start_to_close_timeout": policy.start_to_close,

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
 LEASE_PATCH = "tenant-lease"
 
 
-@workflow.defn(name="DeployTenant")
+@workflow.defn(name="deployTenantWorkflow")
 class DeployTenantWorkflow(DeployV1):
     """Update the tenant's app stack to ``app_version``; on failure go back to the old one.
 

@@ -29,7 +29,7 @@ _STEPS = {
 }
 
 
-@workflow.defn(name="DeprovisionTenant")
+@workflow.defn(name="deprovisionTenantWorkflow")
 class DeprovisionTenantWorkflow(DeprovisionV1):
     """Own the tenant, DEPROVISIONING, destroy app, infra, IdP, INACTIVE, notice.
 

@@ -10,7 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from ._support import options
 
 
-@workflow.defn(name="NotifyTenant")
+@workflow.defn(name="notifyTenantWorkflow")
 class NotifyTenantWorkflow:
     """Send the notice with its policy's retries (a day by default); True if sent now.
 

@@ -41,7 +41,7 @@ _STEP_FOR = {
 _CUSTOMER_MESSAGE = "the set-up did not complete and everything it started was rolled back"
 
 
-@workflow.defn(name="ProvisionTenant")
+@workflow.defn(name="provisionTenantWorkflow")
 class ProvisionTenantWorkflow(ProvisionV1):
     """The seed plan's provisionTenantWorkflow: create a tenant, or leave nothing behind.
 

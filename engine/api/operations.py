@@ -281,7 +281,7 @@ class TenantOperations:
             outcome = Outcome.from_result(await client.result(ref.kind, ref.tenant_id))
         return StatusView.model_validate(
             {
-                **status.model_dump(),
+                **status.model_dump(by_alias=False),
                 "tenant_id": ref.tenant_id,
                 "kind": ref.kind,
                 "outcome": outcome,

@@ -59,7 +59,7 @@ class Outcome(_View):
     @classmethod
     def from_result(cls, result: BaseModel) -> Outcome:
         """From a Provision-, Deprovision- or DeployTenantResult."""
-        data: dict[str, Any] = result.model_dump(mode="json")
+        data: dict[str, Any] = result.model_dump(mode="json", by_alias=False)
         failures = data.get("compensation_failures") or data.get("failures") or []
         return cls(
             success=bool(data.get("success")),

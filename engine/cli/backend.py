@@ -55,7 +55,7 @@ class Backend(Protocol):
 
 
 def _fields(input: ProvisionTenantInput) -> dict[str, Any]:
-    return input.model_dump(mode="json", exclude={"policies", "dry_run"})
+    return input.model_dump(mode="json", by_alias=False, exclude={"policies", "dry_run"})
 
 
 class DirectBackend:

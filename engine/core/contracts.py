@@ -7,13 +7,14 @@ marked secret are withheld by the engine (see ``engine.results.UpResult``).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from engine.core.models import (
+    WIRE,
     Component,
     Contact,
     Domain,
@@ -36,7 +37,11 @@ from engine.core.settings import (
 )
 
 __all__ = [
+    "CANCEL_SIGNAL",
+    "NOTIFY_WORKFLOW",
     "OPERATION_FROM",
+    "STATUS_QUERY",
+    "WORKFLOW_TYPES",
     "AcquireTenantInput",
     "Activity",
     "ActivityPolicies",
@@ -50,6 +55,7 @@ __all__ = [
     "LeaseInput",
     "NotificationInput",
     "NotifyTenantInput",
+    "Policy",
     "ProvisionTenantInput",
     "ProvisionTenantResult",
     "RecordResourcesInput",
@@ -67,7 +73,8 @@ __all__ = [
 
 
 class _Payload(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # camelCase JSON on the wire, unknown fields ignored (see ``models.WIRE``).
+    model_config = ConfigDict(frozen=True, **WIRE)
 
 
 class WorkflowKind(StrEnum):
@@ -75,6 +82,23 @@ class WorkflowKind(StrEnum):
     DEPROVISION = "deprovision"
     DEPLOY = "deploy"
     PREVIEW = "preview"
+
+    @property
+    def workflow_type(self) -> str:
+        """The workflow type name a client starts (the seed plan's names)."""
+        return WORKFLOW_TYPES[self]
+
+
+#: Workflow type names, as the seed plan (and so ARC SaaS's TypeScript client) names them.
+WORKFLOW_TYPES: dict[WorkflowKind, str] = {
+    WorkflowKind.PROVISION: "provisionTenantWorkflow",
+    WorkflowKind.PREVIEW: "provisionTenantWorkflow",
+    WorkflowKind.DEPROVISION: "deprovisionTenantWorkflow",
+    WorkflowKind.DEPLOY: "deployTenantWorkflow",
+}
+NOTIFY_WORKFLOW = "notifyTenantWorkflow"
+STATUS_QUERY = "getStatus"
+CANCEL_SIGNAL = "provisioningCancelled"
 
 
 def workflow_id(kind: WorkflowKind | str, tenant_id: str) -> str:
@@ -116,6 +140,22 @@ class Activity(StrEnum):
     STACK_OUTPUTS = "stack_outputs"
 
 
+class Policy(_Payload):
+    """One activity group's timeouts and retries, as carried in a workflow's input."""
+
+    start_to_close: timedelta
+    heartbeat: timedelta | None = None
+    initial_interval: timedelta = timedelta(seconds=1)
+    backoff: float = Field(default=2.0, ge=1.0)
+    maximum_attempts: int = Field(default=3, ge=0)  # 0: until it works
+    maximum_interval: timedelta | None = None
+    schedule_to_close: timedelta | None = None
+
+    @classmethod
+    def of(cls, setting: ActivityPolicy) -> Policy:
+        return cls.model_validate(setting.model_dump())
+
+
 class ActivityPolicies(_Payload):
     """Timeouts and retries per activity group, carried in the workflow input.
 
@@ -123,23 +163,23 @@ class ActivityPolicies(_Payload):
     the policies it started with, so changing the configuration never alters history.
     """
 
-    idp: ActivityPolicy = Field(default_factory=IdpPolicy)
-    infra: ActivityPolicy = Field(default_factory=InfraPolicy)
-    deploy: ActivityPolicy = Field(default_factory=DeployPolicy)
-    status: ActivityPolicy = Field(default_factory=StatusPolicy)
-    notification: ActivityPolicy = Field(default_factory=NotificationPolicy)
+    idp: Policy = Field(default_factory=lambda: Policy.of(IdpPolicy()))
+    infra: Policy = Field(default_factory=lambda: Policy.of(InfraPolicy()))
+    deploy: Policy = Field(default_factory=lambda: Policy.of(DeployPolicy()))
+    status: Policy = Field(default_factory=lambda: Policy.of(StatusPolicy()))
+    notification: Policy = Field(default_factory=lambda: Policy.of(NotificationPolicy()))
 
     @classmethod
     def from_settings(cls, worker: WorkerSettings) -> ActivityPolicies:
         return cls(
-            idp=worker.idp,
-            infra=worker.infra,
-            deploy=worker.deploy,
-            status=worker.status,
-            notification=worker.notification,
+            idp=Policy.of(worker.idp),
+            infra=Policy.of(worker.infra),
+            deploy=Policy.of(worker.deploy),
+            status=Policy.of(worker.status),
+            notification=Policy.of(worker.notification),
         )
 
-    def for_component(self, component: Component) -> ActivityPolicy:
+    def for_component(self, component: Component) -> Policy:
         return {Component.IDP: self.idp, Component.INFRA: self.infra}.get(component, self.deploy)
 
 
@@ -155,7 +195,11 @@ class ProvisionTenantInput(_Payload):
     domains: tuple[Domain, ...] = ()
     contacts: tuple[Contact, ...] = Field(min_length=1, max_length=20)
     subscription: Subscription
-    idp: IdpConfig | None = None
+    idp: IdpConfig | None = Field(
+        default=None,
+        validation_alias=AliasChoices("idpConfig", "idp"),
+        serialization_alias="idpConfig",
+    )
     app_version: str = Field(default="1.0.0", min_length=1, max_length=64)
     dry_run: bool = False
     # Catalog-specific program knobs (documented by each catalog).
@@ -206,7 +250,11 @@ class ProvisionTenantResult(_Payload):
     success: bool
     tenant_id: str
     dry_run: bool = False
-    app_url: str | None = None
+    app_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("appPlaneUrl", "app_url"),
+        serialization_alias="appPlaneUrl",
+    )
     resources: list[dict[str, Any]] = Field(default_factory=list)
     idp_organization_id: str | None = None
     error: str | None = None
@@ -283,7 +331,14 @@ class WorkflowStatus(_Payload):
 
     workflow_id: str = ""
     step: Step = Step.INITIALIZING
-    percent: int = Field(default=0, ge=0, le=100)
+    # The seed's ``progress`` (0-100).
+    percent: int = Field(
+        default=0,
+        ge=0,
+        le=100,
+        validation_alias=AliasChoices("progress", "percent"),
+        serialization_alias="progress",
+    )
     details: str | None = None
     tenant_status: TenantStatus | None = None
     component: Component | None = None
@@ -366,10 +421,10 @@ class NotificationInput(_Payload):
 
 
 class NotifyTenantInput(_Payload):
-    """The ``NotifyTenant`` workflow's input: one notice and how hard to try."""
+    """The ``notifyTenantWorkflow`` input: one notice and how hard to try."""
 
     notice: NotificationInput
-    policy: ActivityPolicy = Field(default_factory=NotificationPolicy)
+    policy: Policy = Field(default_factory=lambda: Policy.of(NotificationPolicy()))
 
 
 class StackActivityInput(_Payload):

@@ -14,14 +14,18 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
     model_validator,
 )
+from pydantic.alias_generators import to_camel
 
 __all__ = [
+    "WIRE",
     "Component",
     "Contact",
     "IdpConfig",
@@ -31,6 +35,7 @@ __all__ = [
     "TenantSpec",
     "TenantStatus",
     "Tier",
+    "WireDate",
     "validate_tenant_key",
 ]
 
@@ -126,23 +131,49 @@ def _validate_domain(value: str) -> str:
 Domain = Annotated[str, AfterValidator(_validate_domain)]
 
 
+#: The wire format of every payload: camelCase JSON (the seed plan's, what ARC SaaS's
+#: TypeScript sends and reads), snake_case attributes in Python. Both spellings are
+#: accepted on input, so histories recorded in snake_case still decode, and fields the
+#: engine does not use (LoopBack ids, audit timestamps, relations) are ignored.
+WIRE = ConfigDict(
+    alias_generator=to_camel,
+    validate_by_name=True,
+    validate_by_alias=True,
+    serialize_by_alias=True,
+    extra="ignore",
+)
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True, **WIRE)
+
+
+def _date_part(value: Any) -> Any:
+    """``2027-01-01T00:00:00.000Z`` (how LoopBack serializes a Date) as ``2027-01-01``."""
+    if isinstance(value, str) and "T" in value:
+        return value.split("T", 1)[0]
+    return value
+
+
+WireDate = Annotated[date, BeforeValidator(_date_part)]
 
 
 class Contact(_Frozen):
+    """An ARC SaaS contact (``firstName``, ``lastName``, ``email``, ``isPrimary``, ``type``)."""
+
     email: EmailStr
     first_name: str = Field(default="", max_length=100)
     last_name: str = Field(default="", max_length=100)
     is_primary: bool = False
+    type: str | None = Field(default=None, max_length=100)
 
 
 class Subscription(_Frozen):
     id: str = Field(min_length=1, max_length=100)
     plan_id: str = Field(min_length=1, max_length=100)
     tier: Tier
-    start_date: date
-    end_date: date
+    start_date: WireDate
+    end_date: WireDate
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Subscription:
@@ -172,7 +203,11 @@ class TenantSpec(_Frozen):
     tier: Tier
     domains: tuple[Domain, ...] = ()
     contacts: tuple[Contact, ...] = ()
-    idp: IdpConfig | None = None
+    idp: IdpConfig | None = Field(
+        default=None,
+        validation_alias=AliasChoices("idpConfig", "idp"),
+        serialization_alias="idpConfig",
+    )
     plan_id: str | None = Field(default=None, max_length=100)
     app_version: str = Field(default="1.0.0", min_length=1, max_length=64)
     # Outputs of earlier components (the app stack reads the infra stack's outputs here).

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.core.models import Component
+from engine.core.models import WIRE, Component
 
 __all__ = [
     "DestroyResult",
@@ -23,7 +23,8 @@ __all__ = [
 
 
 class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # camelCase on the wire (they travel in activity results and the status query).
+    model_config = ConfigDict(frozen=True, **WIRE)
 
 
 class Progress(_Result):

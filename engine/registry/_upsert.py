@@ -35,7 +35,7 @@ def upsert(session: Session, spec: TenantSpec) -> TenantRecord:
         "name": spec.tenant_name,
         "tier": spec.tier.value,
         "domains": list(spec.domains),
-        "contacts": [c.model_dump(mode="json") for c in spec.contacts],
+        "contacts": [c.model_dump(mode="json", by_alias=False) for c in spec.contacts],
         "plan_id": spec.plan_id,
         "app_version": spec.app_version,
         "idp_provider": spec.idp.provider.value if spec.idp else None,

@@ -8,13 +8,16 @@ worker that runs them is ``engine.worker``.
 from __future__ import annotations
 
 from ._client import StartedWorkflow, TenantClient, connect
+from ._converter import INVALID_PAYLOAD, data_converter
 from ._failures import temporal_errors, to_application_error
 from ._runs import run_has_closed
 
 __all__ = [
+    "INVALID_PAYLOAD",
     "StartedWorkflow",
     "TenantClient",
     "connect",
+    "data_converter",
     "run_has_closed",
     "temporal_errors",
     "to_application_error",

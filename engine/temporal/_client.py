@@ -23,7 +23,6 @@ from temporalio.client import (
     WorkflowHandle,
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import (
     ApplicationError,
     CancelledError,
@@ -32,6 +31,7 @@ from temporalio.exceptions import (
 )
 
 from engine.core.contracts import (
+    NOTIFY_WORKFLOW,
     ActivityPolicies,
     DeployTenantInput,
     DeployTenantResult,
@@ -51,18 +51,13 @@ from engine.core.results import Progress
 from engine.core.search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
 from engine.core.settings import Settings, TemporalSettings
 
+from ._converter import data_converter
 from ._failures import temporal_errors
 
 __all__ = ["StartedWorkflow", "TenantClient", "connect"]
 
 R = TypeVar("R", bound=BaseModel)
 
-_WORKFLOW_NAMES = {
-    WorkflowKind.PROVISION: "ProvisionTenant",
-    WorkflowKind.PREVIEW: "ProvisionTenant",
-    WorkflowKind.DEPROVISION: "DeprovisionTenant",
-    WorkflowKind.DEPLOY: "DeployTenant",
-}
 _RESULT_TYPES: dict[WorkflowKind, type[BaseModel]] = {
     WorkflowKind.PROVISION: ProvisionTenantResult,
     WorkflowKind.PREVIEW: ProvisionTenantResult,
@@ -79,7 +74,7 @@ async def connect(settings: TemporalSettings) -> Client:
         namespace=settings.namespace,
         api_key=api_key,
         tls=settings.tls or api_key is not None,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
     )
 
 
@@ -139,7 +134,7 @@ class TenantClient:
         wf_id = workflow_id(kind, tenant_id)
         try:
             handle: WorkflowHandle[Any, Any] = await self.client.start_workflow(
-                _WORKFLOW_NAMES[kind],
+                kind.workflow_type,
                 arg,
                 id=wf_id,
                 task_queue=self._task_queue,
@@ -169,7 +164,7 @@ class TenantClient:
         )
         try:
             handle: WorkflowHandle[Any, Any] = await self.client.start_workflow(
-                "NotifyTenant",
+                NOTIFY_WORKFLOW,
                 notice,
                 id=wf_id,
                 task_queue=self._task_queue,

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from engine.core.search_attributes import ALL
+from engine.temporal import data_converter
 
 TEMPORAL = Path(sys.executable).parent / "temporal"
 
@@ -24,7 +24,7 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
         ip="127.0.0.1",
         dev_server_existing_path=str(TEMPORAL),
         search_attributes=ALL,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         ui=False,
         dev_server_log_level="error",
     )
