@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PKGS := engine stacks workflows activities
 
-.PHONY: setup test test-fast lint fmt typecheck check bench proto dev
+.PHONY: setup test test-fast lint fmt typecheck check bench proto contract dev
 
 setup:
 	tools/setup.sh
@@ -30,6 +30,9 @@ check: lint typecheck test
 
 proto:
 	tools/gen_proto.sh
+
+contract:
+	$(PY) tools/gen_contract.py
 
 dev:
 	.venv/bin/tenantctl dev

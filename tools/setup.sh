@@ -60,4 +60,18 @@ if [ "$need_pg" = yes ] || [ "$need_shellcheck" = yes ]; then
   fi
 fi
 
+# 7. The TypeScript conformance client (the real @temporalio/client, locked), installed again
+#    only when its lock file changed (the lock's hash is kept beside node_modules).
+conformance=contract/conformance
+lock_hash=$(sha256sum "$conformance/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$conformance/node_modules/.lock-hash" 2>/dev/null)" != "$lock_hash" ]; then
+  if ! command -v npm >/dev/null; then
+    echo "setup: npm not found; install Node 20 for the TypeScript conformance test" >&2
+    exit 1
+  fi
+  echo "setup: installing $conformance (npm ci)"
+  npm ci --prefix "$conformance" --no-audit --no-fund --ignore-scripts --loglevel=error
+  echo "$lock_hash" > "$conformance/node_modules/.lock-hash"
+fi
+
 echo "setup: done in $(( $(date +%s) - t0 ))s (pulumi $(.venv/bin/pulumi version), $(.venv/bin/temporal --version | head -n1), actionlint $actionlint_version)"
