@@ -85,7 +85,11 @@ class StackActivities:
     async def stack_up(self, input: StackActivityInput) -> StackActivityResult:
         res = await self._run(
             lambda token, progress: self._engine.up(
-                input.spec, input.component, on_progress=progress, cancel=token
+                input.spec,
+                input.component,
+                on_progress=progress,
+                cancel=token,
+                refresh=input.refresh,
             )
         )
         return _result(res, outputs=res.outputs, secret_outputs=res.secret_outputs)

@@ -13,6 +13,7 @@ from .deploy import DeployTenantWorkflow
 from .deprovision import DeprovisionTenantWorkflow
 from .notify import NotifyTenantWorkflow
 from .provision import ProvisionTenantWorkflow
+from .reconcile import ReconcileTenantWorkflow
 
 __all__ = [
     "ALL",
@@ -20,6 +21,7 @@ __all__ = [
     "DeprovisionTenantWorkflow",
     "NotifyTenantWorkflow",
     "ProvisionTenantWorkflow",
+    "ReconcileTenantWorkflow",
     "sandbox_runner",
 ]
 
@@ -27,6 +29,7 @@ ALL = [
     ProvisionTenantWorkflow,
     DeprovisionTenantWorkflow,
     DeployTenantWorkflow,
+    ReconcileTenantWorkflow,
     NotifyTenantWorkflow,
     # Runs started under the names used before the seed's (see _legacy_names).
     ProvisionTenantUnderOldName,

@@ -80,11 +80,12 @@ class TenantWorkflowBase:
         component: Component,
         *,
         protect: bool = False,
+        refresh: bool = False,
     ) -> StackActivityResult:
         """Run a Pulumi activity; ``protect`` for compensation (never cancelled)."""
         call = workflow.execute_activity(
             activity,
-            StackActivityInput(spec=spec, component=component),
+            StackActivityInput(spec=spec, component=component, refresh=refresh),
             result_type=StackActivityResult,
             **options(self._policies.for_component(component), long_running=True),
         )

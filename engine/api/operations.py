@@ -43,6 +43,7 @@ from .validation import (
     deprovision_input,
     list_query,
     provision_input,
+    reconcile_input,
     tenant_ref,
 )
 from .views import (
@@ -185,6 +186,14 @@ class TenantOperations:
         client = await self.client()
         with temporal_errors(f"deploy workflow for tenant {input.tenant_id}"):
             return started_view(await client.deploy(input))
+
+    async def reconcile(self, fields: Mapping[str, Any]) -> Started:
+        """Converge an ACTIVE tenant's stacks with their programs; destroys nothing."""
+        input = reconcile_input(fields)
+        await self.precheck("reconcile", input.tenant_id)
+        client = await self.client()
+        with temporal_errors(f"reconcile workflow for tenant {input.tenant_id}"):
+            return started_view(await client.reconcile(input))
 
     async def notify(self, tenant: object, kind: object = "", resend: bool = False) -> Started:
         """Send a tenant's notice again (``tenantctl notify <key> --resend``)."""

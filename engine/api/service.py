@@ -77,6 +77,12 @@ class TenantServicer(pb_grpc.TenantServiceServicer):
         )
         return await _answer(context, call, convert.started_to_proto)
 
+    async def ReconcileTenant(
+        self, request: pb.ReconcileTenantRequest, context: Context
+    ) -> pb.WorkflowStarted:
+        call = self._ops.reconcile({"tenant_id": request.tenant_id})
+        return await _answer(context, call, convert.started_to_proto)
+
     async def GetTenantStatus(
         self, request: pb.TenantStatusRequest, context: Context
     ) -> pb.TenantStatus:

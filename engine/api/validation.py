@@ -22,6 +22,7 @@ from engine.core.contracts import (
     DeployTenantInput,
     DeprovisionTenantInput,
     ProvisionTenantInput,
+    ReconcileTenantInput,
     WorkflowKind,
 )
 from engine.core.errors import FieldViolation, InvalidRequest
@@ -39,6 +40,7 @@ __all__ = [
     "field_path",
     "list_query",
     "provision_input",
+    "reconcile_input",
     "tenant_ref",
     "violations",
 ]
@@ -138,6 +140,10 @@ def deprovision_input(fields: Mapping[str, Any]) -> DeprovisionTenantInput:
 
 def deploy_input(fields: Mapping[str, Any]) -> DeployTenantInput:
     return _validate(DeployTenantInput, fields)
+
+
+def reconcile_input(fields: Mapping[str, Any]) -> ReconcileTenantInput:
+    return _validate(ReconcileTenantInput, fields)
 
 
 def tenant_ref(tenant_id: object, kind: object = "") -> TenantRef:

@@ -51,6 +51,7 @@ class Backend(Protocol):
     async def list_tenants(self, fields: dict[str, Any]) -> TenantPage: ...
     async def list_stacks(self, tenant_id: str) -> StackList: ...
     async def history(self, tenant: str) -> TenantHistory: ...
+    async def reconcile(self, tenant_id: str) -> Started: ...
     async def notify(self, tenant: str, kind: str, resend: bool) -> Started: ...
 
 
@@ -102,6 +103,9 @@ class DirectBackend:
 
     async def history(self, tenant: str) -> TenantHistory:
         return await self._ops.history(tenant)
+
+    async def reconcile(self, tenant_id: str) -> Started:
+        return await self._ops.reconcile({"tenant_id": tenant_id})
 
     async def notify(self, tenant: str, kind: str, resend: bool) -> Started:
         return await self._ops.notify(tenant, kind, resend)
@@ -219,6 +223,11 @@ class GrpcBackend:
     async def notify(self, tenant: str, kind: str, resend: bool) -> Started:
         request = pb.NotifyTenantRequest(tenant=tenant, kind=kind, resend=resend)
         started = await self._call(self.stub.NotifyTenant, request)
+        return Started(workflow_id=started.workflow_id, run_id=started.run_id)
+
+    async def reconcile(self, tenant_id: str) -> Started:
+        request = pb.ReconcileTenantRequest(tenant_id=tenant_id)
+        started = await self._call(self.stub.ReconcileTenant, request)
         return Started(workflow_id=started.workflow_id, run_id=started.run_id)
 
     async def history(self, tenant: str) -> TenantHistory:

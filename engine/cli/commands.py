@@ -42,7 +42,7 @@ from .options import (
 )
 from .state import run
 
-__all__ = ["deploy", "deprovision", "follow_to_end", "preview", "provision"]
+__all__ = ["deploy", "deprovision", "follow_to_end", "preview", "provision", "reconcile"]
 
 
 async def follow_to_end(
@@ -202,5 +202,24 @@ def deploy(
         if detach:
             return ExitCode.OK
         return await follow_to_end(backend, input.tenant_id, WorkflowKind.DEPLOY, output)
+
+    run(ctx, body)
+
+
+def reconcile(
+    ctx: typer.Context,
+    tenant_id: TenantArg,
+    detach: DetachOpt = False,
+    output: OutputOpt = Output.TEXT,
+) -> None:
+    """Converge an ACTIVE tenant's stacks with their programs (up again; destroys nothing)."""
+
+    async def body(backend: Backend) -> ExitCode:
+        ref = validation.tenant_ref(tenant_id)
+        started = await backend.reconcile(ref.tenant_id)
+        _started(started.workflow_id, started.run_id, output, detach)
+        if detach:
+            return ExitCode.OK
+        return await follow_to_end(backend, ref.tenant_id, WorkflowKind.RECONCILE, output)
 
     run(ctx, body)

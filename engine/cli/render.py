@@ -48,6 +48,7 @@ _VERB = {
     WorkflowKind.DEPROVISION: "deprovisioned",
     WorkflowKind.DEPLOY: "deployed",
     WorkflowKind.PREVIEW: "previewed",
+    WorkflowKind.RECONCILE: "reconciled",
 }
 
 
@@ -61,7 +62,8 @@ def print_error(exc: EngineError) -> None:
 
 
 def print_json(value: BaseModel | dict[str, Any] | list[Any]) -> None:
-    data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+    # snake_case, like every tenantctl output (nested engine models travel camelCase).
+    data = value.model_dump(mode="json", by_alias=False) if isinstance(value, BaseModel) else value
     # Plain print: rich would wrap long lines and break the JSON.
     print(json.dumps(data, indent=2, sort_keys=True, default=str))
 

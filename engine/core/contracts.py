@@ -58,6 +58,8 @@ __all__ = [
     "Policy",
     "ProvisionTenantInput",
     "ProvisionTenantResult",
+    "ReconcileTenantInput",
+    "ReconcileTenantResult",
     "RecordResourcesInput",
     "RegisterTenantInput",
     "RetainResourcesInput",
@@ -82,6 +84,7 @@ class WorkflowKind(StrEnum):
     DEPROVISION = "deprovision"
     DEPLOY = "deploy"
     PREVIEW = "preview"
+    RECONCILE = "reconcile"
 
     @property
     def workflow_type(self) -> str:
@@ -95,6 +98,7 @@ WORKFLOW_TYPES: dict[WorkflowKind, str] = {
     WorkflowKind.PREVIEW: "provisionTenantWorkflow",
     WorkflowKind.DEPROVISION: "deprovisionTenantWorkflow",
     WorkflowKind.DEPLOY: "deployTenantWorkflow",
+    WorkflowKind.RECONCILE: "reconcileTenantWorkflow",
 }
 NOTIFY_WORKFLOW = "notifyTenantWorkflow"
 STATUS_QUERY = "getStatus"
@@ -115,6 +119,7 @@ OPERATION_FROM: dict[str, frozenset[TenantStatus]] = {
         {TenantStatus.PENDINGPROVISION, TenantStatus.PROVISIONFAILED, TenantStatus.INACTIVE}
     ),
     "deploy": frozenset({TenantStatus.ACTIVE}),
+    "reconcile": frozenset({TenantStatus.ACTIVE}),
     "deprovision": frozenset(set(TenantStatus) - {TenantStatus.INACTIVE}),
 }
 
@@ -302,6 +307,22 @@ class DeployTenantResult(_Payload):
     error_type: str | None = None
 
 
+class ReconcileTenantInput(_Payload):
+    """Converge an ACTIVE tenant's stacks with their programs (``up`` again, no destroy)."""
+
+    tenant_id: TenantId
+    policies: ActivityPolicies = Field(default_factory=ActivityPolicies)
+
+
+class ReconcileTenantResult(_Payload):
+    success: bool
+    tenant_id: str
+    # Per component, the changes ``up`` made ({} or {"same": n}: nothing had drifted).
+    changes: dict[str, dict[str, int]] = Field(default_factory=dict)
+    error: str | None = None
+    error_type: str | None = None
+
+
 class Step(StrEnum):
     INITIALIZING = "initializing"
     UPDATING_STATUS = "updating_status"
@@ -317,6 +338,7 @@ class Step(StrEnum):
     DESTROYING_IDP = "destroying_idp_organization"
     ROLLING_BACK = "rolling_back"
     COMPENSATING = "compensation"
+    RECONCILING = "reconciling"
     COMPLETED = "completed"
     FAILED = "failed"
 
@@ -432,6 +454,8 @@ class StackActivityInput(_Payload):
     component: Component
     # destroy only: also delete the (empty) stack from the backend.
     remove_stack: bool = True
+    # up only: read the real resources first, so drift is repaired (reconcile).
+    refresh: bool = False
 
 
 class StackActivityResult(_Payload):

@@ -149,10 +149,17 @@ class PulumiRunner:
         *,
         on_progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        refresh: bool = False,
     ) -> UpResult:
-        """Create or update the component's resources; idempotent."""
+        """Create or update the component's resources; idempotent.
+
+        ``refresh`` reads the real resources first (``pulumi up --refresh``): one deleted or
+        changed behind Pulumi's back is then recreated or updated (drift repaired).
+        """
         name = stack_name(spec.tenant_key, component)
-        return self._up(name, self.catalog.build(spec, component), on_progress, cancel)
+        return self._up(
+            name, self.catalog.build(spec, component), on_progress, cancel, refresh=refresh
+        )
 
     def ensure_platform(
         self,
@@ -171,9 +178,11 @@ class PulumiRunner:
         program: auto.PulumiFn,
         on_progress: ProgressCallback | None,
         cancel: CancelToken | None,
+        *,
+        refresh: bool = False,
     ) -> UpResult:
         def run(stack: auto.Stack, tracker: ProgressTracker) -> UpResult:
-            res = stack.up(on_event=tracker.on_event)
+            res = stack.up(on_event=tracker.on_event, refresh=refresh)
             outputs, secret = _split_outputs(res.outputs)
             return UpResult(
                 stack=name,

@@ -41,6 +41,8 @@ from engine.core.contracts import (
     NotifyTenantInput,
     ProvisionTenantInput,
     ProvisionTenantResult,
+    ReconcileTenantInput,
+    ReconcileTenantResult,
     WorkflowKind,
     WorkflowStatus,
     workflow_id,
@@ -63,6 +65,7 @@ _RESULT_TYPES: dict[WorkflowKind, type[BaseModel]] = {
     WorkflowKind.PREVIEW: ProvisionTenantResult,
     WorkflowKind.DEPROVISION: DeprovisionTenantResult,
     WorkflowKind.DEPLOY: DeployTenantResult,
+    WorkflowKind.RECONCILE: ReconcileTenantResult,
 }
 
 
@@ -123,6 +126,15 @@ class TenantClient:
     async def deploy(self, input: DeployTenantInput) -> StartedWorkflow:
         return await self._start(
             WorkflowKind.DEPLOY,
+            input.tenant_id,
+            input.model_copy(update={"policies": self._policies}),
+            [SearchAttributePair(TENANT_ID, input.tenant_id)],
+        )
+
+    async def reconcile(self, input: ReconcileTenantInput) -> StartedWorkflow:
+        """Converge an ACTIVE tenant's stacks (``up`` again; never destroys)."""
+        return await self._start(
+            WorkflowKind.RECONCILE,
             input.tenant_id,
             input.model_copy(update={"policies": self._policies}),
             [SearchAttributePair(TENANT_ID, input.tenant_id)],

@@ -117,6 +117,13 @@ async def test_notify_resend_sends_the_welcome_again(cli: Cli):
     assert wrong.code == 4 and "ACTIVE" in wrong.err  # it is not gone
 
 
+async def test_reconcile_converges_the_live_tenant(cli: Cli):
+    result = await cli("reconcile", "cliprov")
+    assert result.code == 0, result.err
+    assert result.lines[0].startswith("started reconcile-tenant-cliprov (run ")
+    assert any("reconcile-tenant-cliprov" in line and "reconciled" in line for line in result.lines)
+
+
 async def test_provisioning_an_active_tenant_is_refused_with_exit_4(cli: Cli):
     """Provision means create: refused before a workflow starts (issue 9, item 1)."""
     result = await cli(

@@ -19,6 +19,8 @@ from engine.core.contracts import (
     DeprovisionTenantInput,
     DeprovisionTenantResult,
     ProvisionTenantResult,
+    ReconcileTenantInput,
+    ReconcileTenantResult,
 )
 from engine.core.errors import PreconditionError, TenantConflictError, TenantStateError
 from engine.core.models import TenantStatus
@@ -184,3 +186,28 @@ async def test_ten_random_cancels_end_in_a_documented_state(stack: Stack) -> Non
             assert left == [] and stack.engine.list_stacks(key) == [], (key, left, outcome)
             assert stack.registry.resources(tid) == []
         assert stack.registry.lease(tid) is None
+
+
+async def test_reconcile_converges_a_live_tenant_and_destroys_nothing(stack: Stack) -> None:
+    """Converging an existing tenant is its own operation, never a side effect of provision."""
+    tid = f"t-{uuid.uuid4().hex[:8]}"
+    await _provisioned(stack, tid, "drifty")
+    before = files_under(stack.resources, "drifty")
+    (stack.resources / before[0]).unlink()  # drift: someone deleted a resource by hand
+
+    await stack.client.reconcile(ReconcileTenantInput(tenant_id=tid))
+    result = await stack.client.result("reconcile", tid)
+
+    assert isinstance(result, ReconcileTenantResult) and result.success, result
+    assert files_under(stack.resources, "drifty") == before  # recreated, nothing else
+    assert stack.registry.get(tid).status is TenantStatus.ACTIVE
+    assert stack.registry.lease(tid) is None
+
+    # Only an ACTIVE tenant: a removed one is refused, nothing is made.
+    await stack.client.deprovision(DeprovisionTenantInput(tenant_id=tid))
+    assert (await stack.client.result("deprovision", tid)).success  # type: ignore[attr-defined]
+    await stack.client.reconcile(ReconcileTenantInput(tenant_id=tid))
+    refused = await stack.client.result("reconcile", tid)
+    assert isinstance(refused, ReconcileTenantResult) and not refused.success
+    assert refused.error_type == "TenantStateError"
+    assert files_under(stack.resources, "drifty") == []

@@ -1,7 +1,8 @@
 """Issue 9: a mail outage delays the welcome notice; it never undoes the tenant.
 
-SMTP on a port nobody listens on while the tenant is provisioned, then a server on that
-port: the tenant is ACTIVE with every resource the whole time, and the notice arrives.
+SMTP (or SES) on a port nobody listens on while the tenant is provisioned, then a server
+on that port: the tenant is ACTIVE with every resource the whole time, and the notice
+arrives once the service is back.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import boto3
 from temporalio.testing import WorkflowEnvironment
 
 from engine.core.contracts import ProvisionTenantResult
@@ -20,6 +22,7 @@ from engine.core.settings import NotificationSettings, Settings
 from engine.registry import NotificationState
 from tests.e2e.conftest import provision_input, running_stack
 from tests.engine.conftest import files_under
+from tests.support.moto import FAKE_CREDENTIALS, running_moto, ses_sent_messages
 from tests.support.smtp import running_smtp
 
 
@@ -78,5 +81,48 @@ async def test_smtp_down_leaves_the_tenant_active_and_the_notice_arrives_later(
                 await asyncio.sleep(0.1)
         [mail] = smtp.received
         assert mail.rcpt_to == [request.contacts[0].email]
+        assert stack.registry.get(tid).status is TenantStatus.ACTIVE
+        assert files_under(stack.resources) == made
+
+
+async def test_ses_down_leaves_the_tenant_active_and_the_notice_arrives_later(
+    tmp_path: Path, temporal_env: WorkflowEnvironment, ses_endpoint: str
+) -> None:
+    port = _closed_port()
+    sender = "noreply@outage.example.com"
+
+    def ses_on_a_stopped_moto(settings: Settings) -> None:
+        settings.notifications = NotificationSettings(backend="ses", from_email=sender)
+        settings.aws = settings.aws.model_copy(update={"endpoint_url": f"http://127.0.0.1:{port}"})
+        policy = settings.worker.notification
+        policy.maximum_attempts = 0
+        policy.initial_interval = timedelta(milliseconds=200)
+        policy.maximum_interval = timedelta(milliseconds=500)
+
+    tid = f"t-{uuid.uuid4().hex[:8]}"
+    request = provision_input(tid, "sesdown", idp=None)
+    async with running_stack(
+        tmp_path,
+        temporal_env,
+        ses_endpoint,
+        f"sqlite:///{tmp_path / 'registry.db'}",
+        configure=ses_on_a_stopped_moto,
+    ) as stack:
+        await stack.client.provision(request)
+        result = await stack.client.result("provision", tid)
+        assert isinstance(result, ProvisionTenantResult) and result.success, result
+        assert stack.registry.get(tid).status is TenantStatus.ACTIVE
+        made = files_under(stack.resources)
+
+        with running_moto(port) as endpoint:  # SES is back (a fresh one: verify the sender)
+            boto3.client(
+                "ses", endpoint_url=endpoint, region_name="us-east-1", **FAKE_CREDENTIALS
+            ).verify_email_identity(EmailAddress=sender)
+            deadline = asyncio.get_running_loop().time() + 60
+            while not ses_sent_messages(endpoint):
+                assert asyncio.get_running_loop().time() < deadline, "notice never arrived"
+                await asyncio.sleep(0.1)
+            [mail] = ses_sent_messages(endpoint)
+        assert request.contacts[0].email in str(mail["destinations"])
         assert stack.registry.get(tid).status is TenantStatus.ACTIVE
         assert files_under(stack.resources) == made

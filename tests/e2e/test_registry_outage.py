@@ -1,9 +1,10 @@
 """Issue 9: the registry is a dependency that comes back.
 
-A throwaway PostgreSQL cluster holds the registry and is stopped for 30 s in the middle
-of a provision (while the infra stack is being made) and in the middle of a compensation:
-the registry writes wait it out, so a working tenant is never rolled back and a failed one
-ends PROVISIONFAILED, never stuck in PROVISIONING.
+A throwaway PostgreSQL cluster holds the registry and is stopped for 30 s, and for 120 s
+(far longer than the seed's retries lasted), in the middle of a provision (while the infra
+stack is being made) and in the middle of a compensation: the registry writes wait it
+out, so a working tenant is never rolled back and a failed one ends PROVISIONFAILED, never
+stuck in PROVISIONING.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from engine.core.contracts import ProvisionTenantResult, Step
@@ -22,7 +24,8 @@ from tests.e2e.conftest import Stack, provision_input, running_stack
 from tests.engine.conftest import files_under
 from tests.support.postgres import PostgresServer, postgres_or_fail
 
-OUTAGE = 30.0  # seconds the database is down: the scenario itself, not a synchronization
+# Seconds the database is down: the scenario itself, not a synchronization.
+OUTAGES = [30.0, 120.0]
 
 
 def _registry_retries(settings: Settings) -> None:
@@ -39,16 +42,17 @@ async def _wait_for_step(stack: Stack, tid: str, step: Step) -> None:
         await asyncio.sleep(0.1)
 
 
-async def _outage(pg: PostgresServer) -> None:
+async def _outage(pg: PostgresServer, seconds: float) -> None:
     await asyncio.to_thread(pg.stop)
     try:
-        await asyncio.sleep(OUTAGE)
+        await asyncio.sleep(seconds)
     finally:
         await asyncio.to_thread(pg.start)
 
 
+@pytest.mark.parametrize("outage", OUTAGES, ids=lambda s: f"{s:.0f}s")
 async def test_registry_down_during_infra_delays_the_tenant_and_destroys_nothing(
-    tmp_path: Path, temporal_env: WorkflowEnvironment, ses_endpoint: str
+    tmp_path: Path, temporal_env: WorkflowEnvironment, ses_endpoint: str, outage: float
 ) -> None:
     tid = f"t-{uuid.uuid4().hex[:8]}"
     with postgres_or_fail() as pg:
@@ -59,8 +63,8 @@ async def test_registry_down_during_infra_delays_the_tenant_and_destroys_nothing
                 provision_input(tid, "outage", idp=None, parameters={"infra_delay": "2"})
             )
             await _wait_for_step(stack, tid, Step.PROVISIONING_INFRA)
-            await _outage(pg)
-            result = await asyncio.wait_for(stack.client.result("provision", tid), 180)
+            await _outage(pg, outage)
+            result = await asyncio.wait_for(stack.client.result("provision", tid), 300)
 
             assert isinstance(result, ProvisionTenantResult) and result.success, result
             assert not result.compensated
@@ -69,8 +73,9 @@ async def test_registry_down_during_infra_delays_the_tenant_and_destroys_nothing
             assert len(files_under(stack.resources)) == 4
 
 
+@pytest.mark.parametrize("outage", OUTAGES, ids=lambda s: f"{s:.0f}s")
 async def test_registry_down_during_compensation_still_ends_provisionfailed(
-    tmp_path: Path, temporal_env: WorkflowEnvironment, ses_endpoint: str
+    tmp_path: Path, temporal_env: WorkflowEnvironment, ses_endpoint: str, outage: float
 ) -> None:
     tid = f"t-{uuid.uuid4().hex[:8]}"
     with postgres_or_fail() as pg:
@@ -83,8 +88,8 @@ async def test_registry_down_during_compensation_still_ends_provisionfailed(
                 )
             )
             await _wait_for_step(stack, tid, Step.COMPENSATING)
-            await _outage(pg)
-            result = await asyncio.wait_for(stack.client.result("provision", tid), 180)
+            await _outage(pg, outage)
+            result = await asyncio.wait_for(stack.client.result("provision", tid), 300)
 
             assert isinstance(result, ProvisionTenantResult) and not result.success
             assert result.compensation_failures == []

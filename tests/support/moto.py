@@ -24,9 +24,9 @@ FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "te
 
 
 @contextmanager
-def running_moto() -> Iterator[str]:
-    """Start moto on a free port and yield its endpoint URL (``http://127.0.0.1:<port>``)."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+def running_moto(port: int = 0) -> Iterator[str]:
+    """Start moto on ``port`` (0: a free one); yield its URL (``http://127.0.0.1:<port>``)."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     try:

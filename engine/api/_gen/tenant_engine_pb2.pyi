@@ -88,6 +88,12 @@ class DeployTenantRequest(_message.Message):
     app_version: str
     def __init__(self, tenant_id: _Optional[str] = ..., app_version: _Optional[str] = ...) -> None: ...
 
+class ReconcileTenantRequest(_message.Message):
+    __slots__ = ("tenant_id",)
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    def __init__(self, tenant_id: _Optional[str] = ...) -> None: ...
+
 class WorkflowStarted(_message.Message):
     __slots__ = ("workflow_id", "run_id")
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]

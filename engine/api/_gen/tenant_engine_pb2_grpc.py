@@ -50,6 +50,11 @@ class TenantServiceStub:
                 request_serializer=tenant__engine__pb2.DeployTenantRequest.SerializeToString,
                 response_deserializer=tenant__engine__pb2.WorkflowStarted.FromString,
                 _registered_method=True)
+        self.ReconcileTenant = channel.unary_unary(
+                '/tenant.engine.v1.TenantService/ReconcileTenant',
+                request_serializer=tenant__engine__pb2.ReconcileTenantRequest.SerializeToString,
+                response_deserializer=tenant__engine__pb2.WorkflowStarted.FromString,
+                _registered_method=True)
         self.PreviewTenant = channel.unary_unary(
                 '/tenant.engine.v1.TenantService/PreviewTenant',
                 request_serializer=tenant__engine__pb2.ProvisionTenantRequest.SerializeToString,
@@ -113,6 +118,14 @@ class TenantServiceServicer:
 
     def DeployTenant(self, request, context):
         """Deploy another application version (workflow deploy-tenant-<tenant_id>).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReconcileTenant(self, request, context):
+        """Converge an ACTIVE tenant's stacks with their programs (workflow
+        reconcile-tenant-<tenant_id>): `up` again under the tenant's lease; destroys nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -193,6 +206,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
             'DeployTenant': grpc.unary_unary_rpc_method_handler(
                     servicer.DeployTenant,
                     request_deserializer=tenant__engine__pb2.DeployTenantRequest.FromString,
+                    response_serializer=tenant__engine__pb2.WorkflowStarted.SerializeToString,
+            ),
+            'ReconcileTenant': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReconcileTenant,
+                    request_deserializer=tenant__engine__pb2.ReconcileTenantRequest.FromString,
                     response_serializer=tenant__engine__pb2.WorkflowStarted.SerializeToString,
             ),
             'PreviewTenant': grpc.unary_unary_rpc_method_handler(
@@ -317,6 +335,33 @@ class TenantService:
             target,
             '/tenant.engine.v1.TenantService/DeployTenant',
             tenant__engine__pb2.DeployTenantRequest.SerializeToString,
+            tenant__engine__pb2.WorkflowStarted.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReconcileTenant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tenant.engine.v1.TenantService/ReconcileTenant',
+            tenant__engine__pb2.ReconcileTenantRequest.SerializeToString,
             tenant__engine__pb2.WorkflowStarted.FromString,
             options,
             channel_credentials,
