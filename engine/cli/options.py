@@ -41,7 +41,10 @@ OutputOpt = Annotated[
 ]
 TenantArg = Annotated[str, typer.Argument(help="Tenant id.", show_default=False)]
 KindOpt = Annotated[
-    str, typer.Option("--kind", help="Which workflow: provision, deprovision, deploy, preview.")
+    str,
+    typer.Option(
+        "--kind", help="Which workflow: provision, deprovision, deploy, preview, reconcile."
+    ),
 ]
 DetachOpt = Annotated[
     bool, typer.Option("--detach", "-d", help="Return once started; do not follow.")

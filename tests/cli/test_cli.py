@@ -252,7 +252,10 @@ BAD_INPUT = {
     ),
     "bad kind": (
         ["watch", "acme", "--kind", "upgrade"],
-        ["error: kind: Input should be 'provision', 'deprovision', 'deploy' or 'preview'"],
+        [
+            "error: kind: Input should be 'provision', 'deprovision', 'deploy', 'preview' "
+            "or 'reconcile'"
+        ],
     ),
     "bad filter": (
         ["list", "--tier", "gold"],
