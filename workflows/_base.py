@@ -10,7 +10,10 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from engine.core.contracts import (
+        CANCEL_SIGNAL,
+        NOTIFY_WORKFLOW,
         OPERATION_FROM,
+        STATUS_QUERY,
         AcquireTenantInput,
         Activity,
         ActivityPolicies,
@@ -40,11 +43,11 @@ class TenantWorkflowBase:
         self._policies = ActivityPolicies()
         self._tenant_id = ""
 
-    @workflow.query(name="getStatus")
+    @workflow.query(name=STATUS_QUERY)
     def get_status(self) -> WorkflowStatus:
         return self._status
 
-    @workflow.signal(name="provisioningCancelled")
+    @workflow.signal(name=CANCEL_SIGNAL)
     def cancel(self) -> None:
         """Stop the workflow: the running step is cancelled, then compensation runs.
 
@@ -150,7 +153,7 @@ class TenantWorkflowBase:
         info = workflow.info()
         notice_id = f"notify-{kind}-{info.workflow_id}-{info.run_id}"
         await workflow.start_child_workflow(
-            "notifyTenantWorkflow",
+            NOTIFY_WORKFLOW,
             NotifyTenantInput(
                 notice=NotificationInput(
                     kind=kind,
@@ -178,6 +181,10 @@ class TenantWorkflowBase:
             ),
             self._policies.status,
         )
+        self._mark(status)
+
+    def _mark(self, status: TenantStatus) -> None:
+        """What the registry now says of the tenant, in the status query and search attributes."""
         self._set(tenant_status=status)
         workflow.upsert_search_attributes([TENANT_STATUS.value_set(status.value)])
 

@@ -23,7 +23,6 @@ with workflow.unsafe.imports_passed_through():
         StepFailure,
     )
     from engine.core.models import Component, TenantStatus
-    from engine.core.search_attributes import TENANT_STATUS
 
     from ._provision_v1 import ProvisionV1
     from ._support import COMPENSATE_ON, describe, uncancellable
@@ -99,8 +98,7 @@ class ProvisionTenantWorkflow(ProvisionV1):
                 type=error_type,
                 non_retryable=True,
             ) from None
-        self._set(tenant_status=TenantStatus.PROVISIONING)
-        workflow.upsert_search_attributes([TENANT_STATUS.value_set(TenantStatus.PROVISIONING)])
+        self._mark(TenantStatus.PROVISIONING)
         try:
             return await self._provision(input, new=begun.new)
         finally:

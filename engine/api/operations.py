@@ -204,13 +204,7 @@ class TenantOperations:
         if not name:
             raise InvalidRequest([FieldViolation("tenant", "a tenant id or key is required")])
 
-        def find(registry: TenantRegistry) -> TenantRecord:
-            try:
-                return registry.get(name)
-            except TenantNotFoundError:
-                return registry.get_by_key(name)
-
-        record = await self._registry_call(find)
+        record = await self._registry_call(lambda registry: _by_id_or_key(registry, name))
         wanted = TenantStatus.ACTIVE if notice == "welcome" else TenantStatus.INACTIVE
         if record.status is not wanted:
             raise TenantStateError(record.tenant_id, record.status.value, f"a {notice} notice")
@@ -323,10 +317,7 @@ class TenantOperations:
             raise InvalidRequest([FieldViolation("tenant", "a tenant id or key is required")])
 
         def read(registry: TenantRegistry) -> TenantHistory:
-            try:
-                record = registry.get(name)
-            except TenantNotFoundError:
-                record = registry.get_by_key(name)
+            record = _by_id_or_key(registry, name)
             lease = registry.lease(record.tenant_id)
             return TenantHistory(
                 tenant_id=record.tenant_id,
@@ -374,3 +365,11 @@ class TenantOperations:
             # Listing needs the backend, not programs: an empty catalog will do.
             self._engine = PulumiRunner(self.settings, ProgramCatalog(name="api"))
         return self._engine
+
+
+def _by_id_or_key(registry: TenantRegistry, name: str) -> TenantRecord:
+    """The tenant whose id is ``name``, else the one whose key is (``tenantctl history acme``)."""
+    try:
+        return registry.get(name)
+    except TenantNotFoundError:
+        return registry.get_by_key(name)

@@ -31,7 +31,9 @@ from temporalio.exceptions import (
 )
 
 from engine.core.contracts import (
+    CANCEL_SIGNAL,
     NOTIFY_WORKFLOW,
+    STATUS_QUERY,
     ActivityPolicies,
     DeployTenantInput,
     DeployTenantResult,
@@ -199,7 +201,7 @@ class TenantClient:
         provision adds nothing to its history.
         """
         handle = self.handle(kind, tenant_id)
-        status: WorkflowStatus = await handle.query("getStatus", result_type=WorkflowStatus)
+        status: WorkflowStatus = await handle.query(STATUS_QUERY, result_type=WorkflowStatus)
         description = await handle.describe()
         progress = await self._pulumi_progress(description.raw_description)
         done = status.done or description.status not in (None, WorkflowExecutionStatus.RUNNING)
@@ -272,7 +274,7 @@ class TenantClient:
                 f"({status.step.value}); {hint}"
             )
         with temporal_errors(f"running {what}", workflow_id(kind, tenant_id)):
-            await self.handle(kind, tenant_id).signal("provisioningCancelled")
+            await self.handle(kind, tenant_id).signal(CANCEL_SIGNAL)
 
     async def result(self, kind: WorkflowKind | str, tenant_id: str) -> BaseModel:
         """Wait for the workflow and return its result; a failure returns the failure result."""
