@@ -6,9 +6,11 @@ A real Temporal dev server and worker (real engine, local file programs, SQLite 
 log notifier). Each run provisions a new tenant (IdP, 3-resource infra, app) and waits
 for the result. From the workflow history it takes each Pulumi activity's own timing:
 
-* pulumi:   time inside the Pulumi commands (``pulumi up`` and its outputs/summary reads)
-* engine:   the rest of the Pulumi activities (selecting/creating the stack, recovery check)
-* temporal: everything else (workflow tasks, scheduling, registry and notification
+* idp, infra, app: each ``stack_up`` activity, start to end (of which ``pulumi`` is the
+  time inside Pulumi commands, summed over the three)
+* path:     the stacks on the critical path: ``max(idp, infra) + app`` when the IdP and
+            infra stacks run at once (``parallel`` yes), else ``idp + infra + app``
+* other:    total minus path (workflow tasks, scheduling, registry and notification
             activities, heartbeats)
 """
 
@@ -30,23 +32,40 @@ from tests.conftest import make_settings
 from tests.e2e.conftest import provision_input
 from tests.support.temporal import dev_server
 
+COLUMNS = ("total", "idp", "infra", "app", "path", "other", "pulumi")
 
-async def _stack_timings(client: TenantClient, tenant_id: str) -> tuple[float, float]:
+
+async def _timings(client: TenantClient, tenant_id: str, total: float) -> dict[str, float]:
+    """Each stack_up's duration from the history, and whether IdP and infra overlapped."""
     history = await client.handle("provision", tenant_id).fetch_history()
     converter = client.client.data_converter
-    total = pulumi = 0.0
+    row: dict[str, float] = {"total": total, "pulumi": 0.0}
+    spans: dict[str, tuple[float, float]] = {}
+    scheduled: dict[int, float] = {}
     for event in history.events:
+        at = event.event_time.ToMicroseconds() / 1e6
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            scheduled[event.event_id] = at
         if not event.HasField("activity_task_completed_event_attributes"):
             continue
-        payloads = event.activity_task_completed_event_attributes.result.payloads
-        if not payloads:
+        done = event.activity_task_completed_event_attributes
+        if not done.result.payloads:
             continue
-        [value] = await converter.decode(payloads, [object])
-        if isinstance(value, dict) and "pulumi_s" in value:
-            result = StackActivityResult.model_validate(value)
-            total += result.duration_s
-            pulumi += result.pulumi_s
-    return total, pulumi
+        [raw] = await converter.decode(done.result.payloads, [object])
+        if not (isinstance(raw, dict) and raw.get("operation") == "up"):
+            continue
+        value = StackActivityResult.model_validate(raw)
+        if value.operation == "up":
+            component = value.stack.rsplit("-", 1)[1]
+            row[component] = value.duration_s
+            row["pulumi"] += value.pulumi_s
+            spans[component] = (scheduled[done.scheduled_event_id], at)
+    parallel = spans["idp"][0] < spans["infra"][1] and spans["infra"][0] < spans["idp"][1]
+    first = max(row["idp"], row["infra"]) if parallel else row["idp"] + row["infra"]
+    row["path"] = first + row["app"]
+    row["other"] = total - row["path"]
+    row["parallel"] = float(parallel)
+    return row
 
 
 async def main(runs: int) -> None:
@@ -76,14 +95,15 @@ async def main(runs: int) -> None:
                 result = await client.result("provision", tid)
                 total = time.perf_counter() - started
                 assert result.success, result  # type: ignore[attr-defined]
-                stack_s, pulumi_s = await _stack_timings(client, tid)
                 if i:
-                    rows.append((total, pulumi_s, stack_s - pulumi_s, total - stack_s))
+                    rows.append(await _timings(client, tid, total))
             stop.set()
             await worker
+    parallel = "yes" if all(row["parallel"] for row in rows) else "no"
     print(f"end-to-end provision (idp + infra(3) + app), median of {runs} (seconds)")
-    for index, name in enumerate(("total", "pulumi", "engine", "temporal")):
-        values = [row[index] for row in rows]
+    print(f"  parallel  {parallel}")
+    for name in COLUMNS:
+        values = [row[name] for row in rows]
         print(
             f"  {name:9} {statistics.median(values):6.2f}   runs: {[round(v, 2) for v in values]}"
         )

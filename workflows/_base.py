@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.core.models import Component, TenantSpec, TenantStatus
     from engine.core.search_attributes import TENANT_STATUS
 
-    from ._support import options, uncancellable
+    from ._support import accept, options, uncancellable
 
 
 class TenantWorkflowBase:
@@ -39,7 +39,8 @@ class TenantWorkflowBase:
     def __init__(self) -> None:
         self._status = WorkflowStatus()
         self._cancel_requested = False
-        self._current: asyncio.Task[Any] | None = None
+        # The Pulumi steps a cancel stops, in start order (cancel commands are replayed).
+        self._running: list[asyncio.Task[Any]] = []
         self._policies = ActivityPolicies()
         self._tenant_id = ""
 
@@ -62,12 +63,14 @@ class TenantWorkflowBase:
             return
         self._cancel_requested = True
         self._set(cancel_requested=True)
-        if self._current is not None and not self._current.done():
-            self._current.cancel()
+        for task in list(self._running):
+            task.cancel()
 
-    def _begin(self, tenant_id: str, policies: ActivityPolicies) -> None:
-        self._tenant_id = tenant_id
-        self._policies = policies
+    def _begin(self, input: Any) -> None:
+        """Start of every run: refuse input that does not validate, then set up."""
+        accept(input)
+        self._tenant_id = input.tenant_id
+        self._policies = input.policies
         self._set(workflow_id=workflow.info().workflow_id)
 
     def _check_cancelled(self) -> None:
@@ -95,11 +98,11 @@ class TenantWorkflowBase:
         if protect:
             return await uncancellable(call)
         task: asyncio.Task[StackActivityResult] = asyncio.ensure_future(call)
-        self._current = task
+        self._running.append(task)
         try:
             return await task
         finally:
-            self._current = None
+            self._running.remove(task)
 
     async def _activity(
         self, activity: Activity, payload: Any, policy: Policy, result_type: Any = None

@@ -13,8 +13,13 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 
 with workflow.unsafe.imports_passed_through():
     from engine.core.contracts import Policy
+    from engine.core.errors import INVALID_PAYLOAD
+    from engine.core.lenient import violations
 
 T = TypeVar("T")
+
+#: Recorded when a run refuses its input, so that replay refuses it again (and only then).
+INPUT_REJECTED_PATCH = "input-rejected"
 
 #: What compensation runs on: failures and cancellation. Not ``BaseException``: the SDK
 #: evicts a workflow from its cache by raising a BaseException into it, and compensating
@@ -74,3 +79,23 @@ async def uncancellable(call: Awaitable[T]) -> T:
             if task.done():
                 raise
             workflow.logger.info("cancel request ignored while compensating")
+
+
+def accept(input: Any) -> None:
+    """Fail the run at once when its input did not validate, naming each bad field.
+
+    The converter decodes every payload leniently (``engine.core.lenient``) so that
+    history always replays; this is the strict check, on the run's first task. Its
+    decision is recorded: a run that refused its input refuses it again on replay, and a
+    run that accepted it (validated by older, looser models) goes on as it did.
+    """
+    found = violations(input)
+    if not found or not workflow.patched(INPUT_REJECTED_PATCH):
+        return
+    summary = "; ".join(f"{v['field']}: {v['message']}" for v in found)
+    raise ApplicationError(
+        f"invalid {type(input).__name__}: {summary}",
+        {"violations": found},
+        type=INVALID_PAYLOAD,
+        non_retryable=True,
+    )

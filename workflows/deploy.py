@@ -39,7 +39,7 @@ class DeployTenantWorkflow(DeployV1):
 
     @workflow.run
     async def run(self, input: DeployTenantInput) -> DeployTenantResult:
-        self._begin(input.tenant_id, input.policies)
+        self._begin(input)
         if not workflow.patched(LEASE_PATCH):
             return await self._run_v1(input)
         self._step(Step.INITIALIZING, 5)

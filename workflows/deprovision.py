@@ -43,7 +43,7 @@ class DeprovisionTenantWorkflow(DeprovisionV1):
 
     @workflow.run
     async def run(self, input: DeprovisionTenantInput) -> DeprovisionTenantResult:
-        self._begin(input.tenant_id, input.policies)
+        self._begin(input)
         if not workflow.patched(LEASE_PATCH):
             return await self._run_v1(input)
         destroyed: list[Component] = []

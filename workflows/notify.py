@@ -7,7 +7,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from engine.core.contracts import Activity, NotifyTenantInput
 
-    from ._support import options
+    from ._support import accept, options
 
 
 @workflow.defn(name="notifyTenantWorkflow")
@@ -21,6 +21,7 @@ class NotifyTenantWorkflow:
 
     @workflow.run
     async def run(self, input: NotifyTenantInput) -> bool:
+        accept(input)
         sent: bool = await workflow.execute_activity(
             Activity.NOTIFY, input.notice, result_type=bool, **options(input.policy)
         )

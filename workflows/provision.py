@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 from temporalio import workflow
@@ -28,12 +29,37 @@ with workflow.unsafe.imports_passed_through():
     from ._support import COMPENSATE_ON, describe, uncancellable
 
 LEASE_PATCH = "tenant-lease"
+PARALLEL_PATCH = "parallel-idp-infra"
 
 _STEP_FOR = {
     Component.IDP: (Step.CREATING_IDP, 15),
     Component.INFRA: (Step.PROVISIONING_INFRA, 30),
     Component.APP: (Step.DEPLOYING_APP, 60),
 }
+
+_AT_ONCE = "identity provider and infrastructure stacks at once"
+_ORDER = [Component.IDP, Component.INFRA, Component.APP]
+
+
+async def _all(calls: Iterable[Awaitable[None]]) -> None:
+    """Run the calls at once and wait for *every* one, then raise the first failure.
+
+    Compensation must not start while a sibling ``up`` still runs. A cancellation of the
+    workflow stops each call and waits for it; a step's own failure (an activity that
+    reports its cancellation) is raised rather than the bare cancel, as one step would.
+    """
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    cancelled: asyncio.CancelledError | None = None
+    try:
+        await asyncio.gather(*tasks, return_exceptions=True)
+    except asyncio.CancelledError as exc:  # gather cancels each call and waits for it
+        cancelled = exc
+    for task in tasks:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            raise error
+    if cancelled is not None:
+        raise cancelled
+
 
 # What the customer reads when set-up fails: no stack names, ARNs or provider text (those
 # are in the workflow's result and logs, found by the reference).
@@ -47,7 +73,9 @@ class ProvisionTenantWorkflow(ProvisionV1):
     1. ``begin_provision`` registers the tenant and makes it PROVISIONING under this run's
        lease, in one transaction; a refusal (ACTIVE, busy, key of another tenant) changes
        nothing, so it is not compensated and nobody is emailed.
-    2. IdP, infra, app stacks. A stack that already had resources (a re-provision after
+    2. The IdP and infra stacks at once (they do not depend on each other; both are
+       waited for before anything else happens), then the app stack with the infra
+       outputs. A stack that already had resources (a re-provision after
        PROVISIONFAILED or INACTIVE) is *kept*: compensation never destroys it.
     3. Point of no return (every stack up): a cancel is refused from here (``cancellable``
        false); resources are recorded and the status set ACTIVE, registry writes retrying
@@ -64,7 +92,7 @@ class ProvisionTenantWorkflow(ProvisionV1):
 
     @workflow.run
     async def run(self, input: ProvisionTenantInput) -> ProvisionTenantResult:
-        self._begin(input.tenant_id, input.policies)
+        self._begin(input)
         if input.dry_run:
             return await self._preview(input)
         if not workflow.patched(LEASE_PATCH):
@@ -109,26 +137,38 @@ class ProvisionTenantWorkflow(ProvisionV1):
         attempted: list[Component] = []
         kept: list[Component] = []
         outputs: dict[Component, StackActivityResult] = {}
+
+        async def up(component: Component) -> None:
+            if not new and await self._activity(
+                Activity.STACK_INSPECT,
+                StackActivityInput(spec=spec, component=component),
+                self._policies.status,
+                bool,
+            ):
+                kept.append(component)
+            inputs = outputs[Component.INFRA].outputs if component is Component.APP else {}
+            attempted.append(component)
+            outputs[component] = await self._stack(
+                Activity.STACK_UP, spec.model_copy(update={"inputs": inputs}), component
+            )
+
         try:
-            components = [Component.INFRA, Component.APP]
-            if input.idp is not None:
-                components.insert(0, Component.IDP)
-            for component in components:
+            first = [Component.INFRA] if input.idp is None else [Component.IDP, Component.INFRA]
+            if workflow.patched(PARALLEL_PATCH):
+                # IdP and infra do not depend on each other: both at once, then the app.
                 self._check_cancelled()
-                step, percent = _STEP_FOR[component]
-                self._step(step, percent, component=component)
-                if not new and await self._activity(
-                    Activity.STACK_INSPECT,
-                    StackActivityInput(spec=spec, component=component),
-                    self._policies.status,
-                    bool,
-                ):
-                    kept.append(component)
-                inputs = outputs[Component.INFRA].outputs if component is Component.APP else {}
-                attempted.append(component)
-                outputs[component] = await self._stack(
-                    Activity.STACK_UP, spec.model_copy(update={"inputs": inputs}), component
-                )
+                if len(first) > 1:
+                    self._step(Step.PROVISIONING_INFRA, 15, details=_AT_ONCE)
+                else:
+                    self._step(*_STEP_FOR[Component.INFRA], component=Component.INFRA)
+                await _all(up(component) for component in first)
+                waves = [[Component.APP]]
+            else:
+                waves = [[component] for component in [*first, Component.APP]]
+            for [component] in waves:
+                self._check_cancelled()
+                self._step(*_STEP_FOR[component], component=component)
+                await up(component)
             self._check_cancelled()
             # The point of no return: every stack is up. A cancel is refused from here and
             # the registry writes retry until the registry answers; only a permanent
@@ -167,7 +207,8 @@ class ProvisionTenantWorkflow(ProvisionV1):
         """Record every stack's resources, then ACTIVE (registry writes wait out an outage)."""
         self._step(Step.CREATING_RESOURCES, 80)
         resources: list[dict[str, Any]] = []
-        for component, result in outputs.items():
+        for component in [c for c in _ORDER if c in outputs]:  # not the order they finished
+            result = outputs[component]
             await self._activity(
                 Activity.RECORD_RESOURCES,
                 RecordResourcesInput(
@@ -231,7 +272,7 @@ class ProvisionTenantWorkflow(ProvisionV1):
         spec = input.spec()
         compensated: list[Component] = []
         failures: list[StepFailure] = []
-        for component in reversed(attempted):
+        for component in sorted(attempted, key=_ORDER.index, reverse=True):
             if component in kept:
                 continue  # it had resources before this run: not ours to destroy
             self._set(component=component)

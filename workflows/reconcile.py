@@ -33,7 +33,7 @@ class ReconcileTenantWorkflow(TenantWorkflowBase):
 
     @workflow.run
     async def run(self, input: ReconcileTenantInput) -> ReconcileTenantResult:
-        self._begin(input.tenant_id, input.policies)
+        self._begin(input)
         self._set(cancellable=False)  # nothing to roll back to: let it finish
         self._step(Step.INITIALIZING, 5)
         changes: dict[str, dict[str, int]] = {}

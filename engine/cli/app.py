@@ -112,9 +112,10 @@ def dev(
     catalog: Annotated[
         str | None,
         typer.Option(
-            help="local (files; no cloud needed), aws (real programs: provider plugins and "
-            "credentials needed) or module:attribute (default: TENANT_PULUMI__CATALOG if set, "
-            "else local)"
+            help="local (files; no cloud needed), local+idp (files, but the real Auth0 or "
+            "Keycloak program for the IdP: TENANT_KEYCLOAK__* and its provider plugin needed), "
+            "aws (real programs: provider plugins and credentials needed) or module:attribute "
+            "(default: TENANT_PULUMI__CATALOG if set, else local)"
         ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log to the terminal.")] = False,

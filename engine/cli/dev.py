@@ -35,7 +35,11 @@ __all__ = ["CATALOGS", "dev_settings", "serve"]
 
 log = logging.getLogger(__name__)
 
-CATALOGS = {"local": "stacks.local:local_catalog", "aws": "stacks.catalog:build_catalog"}
+CATALOGS = {
+    "local": "stacks.local:local_catalog",
+    "local+idp": "stacks.local:local_catalog_with_idp",
+    "aws": "stacks.catalog:build_catalog",
+}
 _PASSPHRASE_FILE = "passphrase"
 
 

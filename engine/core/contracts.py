@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
+from engine.core.lenient import violations
 from engine.core.models import (
     WIRE,
     Component,
@@ -220,19 +221,24 @@ class ProvisionTenantInput(_Payload):
         return self
 
     def spec(self, **changes: Any) -> TenantSpec:
-        """The TenantSpec the stack programs receive."""
-        base = TenantSpec(
-            tenant_id=self.tenant_id,
-            tenant_key=self.tenant_key,
-            tenant_name=self.tenant_name,
-            tier=self.subscription.tier,
-            domains=self.domains,
-            contacts=self.contacts,
-            idp=self.idp,
-            plan_id=self.subscription.plan_id,
-            app_version=self.app_version,
-            parameters=self.parameters,
-        )
+        """The TenantSpec the stack programs receive.
+
+        Of a recorded input that today's models refuse (replay, see ``engine.core.lenient``)
+        it is built as recorded, without validation.
+        """
+        fields: dict[str, Any] = {
+            "tenant_id": self.tenant_id,
+            "tenant_key": self.tenant_key,
+            "tenant_name": self.tenant_name,
+            "tier": self.subscription.tier,
+            "domains": self.domains,
+            "contacts": self.contacts,
+            "idp": self.idp,
+            "plan_id": self.subscription.plan_id,
+            "app_version": self.app_version,
+            "parameters": self.parameters,
+        }
+        base = TenantSpec.model_construct(**fields) if violations(self) else TenantSpec(**fields)
         return base.model_copy(update=changes) if changes else base
 
 

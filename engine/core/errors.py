@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "INVALID_PAYLOAD",
     "AlreadyRunningError",
     "CatalogError",
     "ConcurrentUpdateError",
@@ -77,6 +78,10 @@ __all__ = [
     "ValidationError",
     "WorkflowNotFoundError",
 ]
+
+
+# The Temporal failure type of a workflow started with input that does not validate.
+INVALID_PAYLOAD = "InvalidPayloadError"
 
 
 class EngineError(Exception):

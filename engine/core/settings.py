@@ -182,6 +182,10 @@ class KeycloakSettings(BaseModel):
     client_secret: SecretStr | None = None
     username: str | None = None
     password: SecretStr | None = None
+    # Seconds the provider waits for one admin API call. Its own default (5 s) is too short
+    # for realm creation on a small machine (`context deadline exceeded` on POST
+    # /admin/realms with Keycloak 26 on 2 cores).
+    client_timeout: int = Field(default=60, ge=1, le=3600)
 
 
 class ApiSettings(BaseModel):

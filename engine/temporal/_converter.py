@@ -1,17 +1,21 @@
 """The data converter of every client and worker: pydantic models as camelCase JSON.
 
-A payload that does not validate (a workflow started with bad input, say by a TypeScript
-client) raises a non-retryable ``ApplicationError`` naming each bad field, in camelCase as
-sent. Decoding a workflow's input happens in its first workflow task: without this, the
-SDK's ``ValidationError`` would fail that task over and over, a stuck workflow instead of
-a failed one; with it, the workflow fails at once and says why.
+Decoding never rejects a model payload. One that does not validate (a workflow started
+with bad input, say by a TypeScript client; or a recorded payload that today's stricter
+models refuse) is built leniently with its violations attached (``engine.core.lenient``).
+The workflow's first run then fails at once with a non-retryable ``InvalidPayloadError``
+naming each bad field in camelCase as sent (``workflows._support.accept``), while replay
+of an accepted run goes on as recorded. Raising here instead would fail the workflow
+*task*: a stuck workflow rather than a failed one, and a history that no longer replays.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pydantic
+from pydantic import BaseModel
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
 from temporalio.converter import (
@@ -22,27 +26,25 @@ from temporalio.converter import (
 )
 from temporalio.exceptions import ApplicationError
 
+from engine.core.errors import INVALID_PAYLOAD
+from engine.core.lenient import build, describe
+
 __all__ = ["INVALID_PAYLOAD", "data_converter"]
 
-INVALID_PAYLOAD = "InvalidPayloadError"
 
-
-def _describe(exc: pydantic.ValidationError) -> list[dict[str, str]]:
-    return [
-        {
-            "field": ".".join(str(part) for part in error["loc"]) or "(payload)",
-            "message": error["msg"],
-        }
-        for error in exc.errors(include_url=False)
-    ]
-
-
-class _StrictJSON(PydanticJSONPlainPayloadConverter):
+class _LenientJSON(PydanticJSONPlainPayloadConverter):
     def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
         try:
             return super().from_payload(payload, type_hint)
         except pydantic.ValidationError as exc:
-            violations = _describe(exc)
+            violations = describe(exc)
+            if isinstance(type_hint, type) and issubclass(type_hint, BaseModel):
+                try:
+                    data = json.loads(payload.data)
+                except ValueError:
+                    data = None
+                if isinstance(data, dict):
+                    return build(type_hint, data, violations)
             summary = "; ".join(f"{v['field']}: {v['message']}" for v in violations)
             raise ApplicationError(
                 f"invalid {exc.title}: {summary}",
@@ -53,13 +55,13 @@ class _StrictJSON(PydanticJSONPlainPayloadConverter):
 
 
 class PayloadConverter(CompositePayloadConverter):
-    """Temporal's default converters with pydantic's JSON one, failing fast on bad input."""
+    """Temporal's default converters with pydantic's JSON one, lenient on recorded data."""
 
     def __init__(self) -> None:
-        strict = _StrictJSON()
+        lenient = _LenientJSON()
         super().__init__(
             *(
-                strict if isinstance(c, JSONPlainPayloadConverter) else c
+                lenient if isinstance(c, JSONPlainPayloadConverter) else c
                 for c in DefaultPayloadConverter.default_encoding_payload_converters
             )
         )

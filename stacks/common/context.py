@@ -150,6 +150,7 @@ class StackContext:
                 if settings.client_secret
                 else None
             ),
+            client_timeout=settings.client_timeout,
             username=settings.username,
             password=(
                 pulumi.Output.secret(settings.password.get_secret_value())

@@ -4,6 +4,7 @@ moto) on the session's Temporal dev server, driven through TenantClient as a ser
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -21,9 +22,9 @@ from engine.pulumi._runner import PulumiRunner
 from engine.registry import TenantRegistry
 from engine.temporal._client import TenantClient
 from engine.worker._worker import run_worker
-from stacks.local import build_local_catalog
+from stacks.local import build_local_catalog, with_real_idp
 from tests.conftest import make_settings
-from tests.support.moto import FAKE_CREDENTIALS
+from tests.support.moto import FAKE_CREDENTIALS, ses_sent_messages
 from tests.support.postgres import PostgresServer
 
 
@@ -43,6 +44,24 @@ class Stack:
     engine: PulumiRunner
     resources: Path
     sender: str
+
+    async def notices_sent(self, kind: str, tenant_id: str) -> int:
+        """Wait until every notification the operation's latest run handed to its
+        notifyTenantWorkflow children is done (they outlive the run); returns how many."""
+        history = await self.client.handle(kind, tenant_id).fetch_history()
+        children = [
+            e.child_workflow_execution_started_event_attributes.workflow_execution.workflow_id
+            for e in history.events
+            if e.HasField("child_workflow_execution_started_event_attributes")
+        ]
+        for child in children:
+            await self.client.client.get_workflow_handle(child).result()
+        return len(children)
+
+
+def emails_to(endpoint: str, address: str) -> list[dict[str, object]]:
+    """The messages the SES endpoint (moto) accepted for one recipient."""
+    return [m for m in ses_sent_messages(endpoint) if address in json.dumps(m["destinations"])]
 
 
 def fast_policies(settings: Settings) -> None:
@@ -90,7 +109,9 @@ async def running_stack(
     ses_endpoint: str,
     database_url: str,
     configure: Callable[[Settings], None] | None = None,
+    real_idp: bool = False,
 ) -> AsyncIterator[Stack]:
+    """A worker on the local catalog (``real_idp``: with the real IdP programs)."""
     sender = f"noreply-{uuid.uuid4().hex[:8]}@example.com"
     boto3.client(
         "ses", endpoint_url=ses_endpoint, region_name="us-east-1", **FAKE_CREDENTIALS
@@ -112,6 +133,8 @@ async def running_stack(
         configure(settings)
     resources = tmp_path / "resources"
     catalog = build_local_catalog(resources)
+    if real_idp:
+        catalog = with_real_idp(catalog, settings)
 
     stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(run_worker(settings, stop=stop, catalog=catalog, ready=ready))

@@ -8,7 +8,6 @@ guarantee below holds without the API's pre-checks.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import uuid
 
@@ -24,13 +23,8 @@ from engine.core.contracts import (
 )
 from engine.core.errors import PreconditionError, TenantConflictError, TenantStateError
 from engine.core.models import TenantStatus
-from tests.e2e.conftest import Stack, provision_input
+from tests.e2e.conftest import Stack, emails_to, provision_input
 from tests.engine.conftest import files_under
-from tests.support.moto import ses_sent_messages
-
-
-def _emails_to(endpoint: str, address: str) -> list[dict[str, object]]:
-    return [m for m in ses_sent_messages(endpoint) if address in json.dumps(m["destinations"])]
 
 
 async def _provisioned(stack: Stack, tid: str, key: str, **kw: object) -> ProvisionTenantResult:
@@ -79,7 +73,8 @@ async def test_the_id_of_a_live_tenant_with_another_key_hurts_nobody(
     assert refused.error_type == "TenantConflictError"
     assert stack.registry.get(tid).status is TenantStatus.ACTIVE
     assert [h.to_status for h in stack.registry.history(tid)][-1] is TenantStatus.ACTIVE
-    subjects = [str(m["subject"]) for m in _emails_to(ses_endpoint, live.contacts[0].email)]
+    assert await stack.notices_sent("provision", tid) == 0  # the refused run sends nothing
+    subjects = [str(m["subject"]) for m in emails_to(ses_endpoint, live.contacts[0].email)]
     assert not [s for s in subjects if "fail" in s.lower()]
 
     # Through the API (and tenantctl), the same requests never start a workflow.

@@ -16,13 +16,8 @@ from engine.core.contracts import (
 )
 from engine.core.models import TenantStatus
 from stacks.local import read_journal
-from tests.e2e.conftest import Stack, provision_input
+from tests.e2e.conftest import Stack, emails_to, provision_input
 from tests.engine.conftest import files_under
-from tests.support.moto import ses_sent_messages
-
-
-def _emails_to(endpoint: str, address: str) -> list[dict[str, object]]:
-    return [m for m in ses_sent_messages(endpoint) if address in json.dumps(m["destinations"])]
 
 
 async def test_provision_then_deprovision_leaves_nothing(stack: Stack, ses_endpoint: str) -> None:
@@ -58,7 +53,8 @@ async def test_provision_then_deprovision_leaves_nothing(stack: Stack, ses_endpo
     assert all(h.workflow_id == started.workflow_id for h in stack.registry.history(tid)[1:])
     recorded = {(r.component.value, r.physical_id) for r in stack.registry.resources(tid)}
     assert ("infra", "acme/infra/2.json") in recorded and len(recorded) == 5
-    welcome = _emails_to(ses_endpoint, admin)
+    assert await stack.notices_sent("provision", tid) == 1
+    welcome = emails_to(ses_endpoint, admin)
     assert len(welcome) == 1 and "Acme" in str(welcome[0]["subject"])
 
     # The IdP client secret is a stack secret: it never reaches the workflow history.
@@ -77,7 +73,8 @@ async def test_provision_then_deprovision_leaves_nothing(stack: Stack, ses_endpo
     assert stack.engine.list_stacks("acme") == []
     assert stack.registry.get(tid).status is TenantStatus.INACTIVE
     assert stack.registry.resources(tid) == []
-    assert len(_emails_to(ses_endpoint, admin)) == 2  # welcome, deprovisioned
+    assert await stack.notices_sent("deprovision", tid) == 1
+    assert len(emails_to(ses_endpoint, admin)) == 2  # welcome, deprovisioned
 
 
 async def test_failure_at_the_app_step_is_compensated_completely(
@@ -102,7 +99,8 @@ async def test_failure_at_the_app_step_is_compensated_completely(
     creates = [e for e in read_journal(stack.resources) if e["op"] == "create"]
     deletes = [e for e in read_journal(stack.resources) if e["op"] == "delete"]
     assert sorted(e["path"] for e in creates) == sorted(e["path"] for e in deletes)
-    [failure] = _emails_to(ses_endpoint, request.contacts[0].email)
+    assert await stack.notices_sent("provision", tid) == 1
+    [failure] = emails_to(ses_endpoint, request.contacts[0].email)
     assert "fail" in str(failure["subject"]).lower()
 
 

@@ -30,7 +30,7 @@ import pytest
 from pydantic import SecretStr
 
 from engine.core.settings import AwsSettings, KeycloakSettings, PulumiSettings, Settings
-from tests.support.keycloak import running_keycloak
+from tests.support.keycloak import KeycloakServer, running_keycloak
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -84,13 +84,26 @@ def localstack(environment: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="session")
-def keycloak_url(
+def keycloak_url(keycloak: KeycloakServer) -> str:
+    return keycloak.base_url
+
+
+@pytest.fixture(scope="session")
+def keycloak(
     environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+) -> Iterator[KeycloakServer]:
+    """The session's Keycloak (``KEYCLOAK_URL`` if given, else one started here)."""
     _require(environment, plugin_missing("pulumi_keycloak", "keycloak"), cli_missing())
     url = environment.get("KEYCLOAK_URL")
     if url:
-        yield url
+        yield KeycloakServer(
+            base_url=url.rstrip("/"),
+            management_url="",
+            admin_username=environment.get("KEYCLOAK_ADMIN", "admin"),
+            admin_password=environment.get("KEYCLOAK_ADMIN_PASSWORD", "admin"),
+            log_path=Path(os.devnull),
+            pid=0,
+        )
         return
     # No server given: run the distribution from Maven Central with the machine's JDK.
     fetch = REPO / "tools" / "keycloak" / "fetch.sh"
@@ -108,7 +121,7 @@ def keycloak_url(
         admin_username=admin,
         admin_password=password,
     ) as server:
-        yield server.base_url
+        yield server
 
 
 @pytest.fixture(scope="session")

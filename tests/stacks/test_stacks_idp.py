@@ -194,3 +194,9 @@ def test_keycloak_client_credentials_grant_is_supported(run):
     assert provider["clientId"] == "tenant-engine"
     assert "clientSecret" in provider.secret_inputs
     assert "password" not in provider.inputs
+
+
+def test_keycloak_provider_waits_long_enough_for_realm_creation(keycloak_run):
+    """The provider's own 5 s timed out creating a realm on a 2-core machine."""
+    (provider,) = keycloak_run.of_type("pulumi:providers:keycloak")
+    assert provider["clientTimeout"] == "60"  # TENANT_KEYCLOAK__CLIENT_TIMEOUT

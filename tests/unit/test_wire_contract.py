@@ -15,8 +15,10 @@ from engine.core.contracts import (
     WorkflowKind,
     WorkflowStatus,
 )
+from engine.core.errors import INVALID_PAYLOAD
+from engine.core.lenient import violations
 from engine.core.models import IdpProvider, Tier
-from engine.temporal import INVALID_PAYLOAD, data_converter
+from engine.temporal import data_converter
 
 # TenantProvisioningInput as ARC SaaS's tenant-management service builds it (seed Phase 5):
 # LoopBack entities as they serialize, with ids, audit fields and relations beside the
@@ -92,10 +94,29 @@ def test_workflow_types_are_the_seeds() -> None:
     assert WORKFLOW_TYPES[WorkflowKind.DEPLOY] == "deployTenantWorkflow"
 
 
-def test_bad_input_fails_fast_with_the_fields_named() -> None:
+def test_a_payload_that_does_not_validate_decodes_as_recorded_with_its_violations() -> None:
+    """Decoding never rejects (history must replay); the workflow refuses it on its first
+    run from the violations (tests/workflows/test_replay.py, tests/e2e TypeScript test)."""
     bad = {**ARC_SAAS_INPUT, "tenantKey": "Not A Key", "contacts": [{"email": "nope"}]}
     [payload] = data_converter.payload_converter.to_payloads([bad])
+    [decoded] = data_converter.payload_converter.from_payloads([payload], [ProvisionTenantInput])
+
+    assert isinstance(decoded, ProvisionTenantInput)
+    fields = {v["field"] for v in violations(decoded)}
+    assert {"tenantKey", "contacts.0.email"} <= fields
+    # What still validates is validated; what does not keeps its recorded value.
+    assert decoded.tenant_key == "Not A Key"
+    assert decoded.subscription.tier is Tier.SILO and decoded.tenant_name == "Acme Inc"
+    assert decoded.spec().tenant_key == "Not A Key"  # built as recorded, not refused
+    # A valid payload has none.
+    [good] = data_converter.payload_converter.from_payloads(
+        data_converter.payload_converter.to_payloads([ARC_SAAS_INPUT]), [ProvisionTenantInput]
+    )
+    assert violations(good) == []
+
+
+def test_a_payload_that_is_not_an_object_is_refused_naming_the_problem() -> None:
+    [payload] = data_converter.payload_converter.to_payloads([["not", "an", "object"]])
     with pytest.raises(ApplicationError) as caught:
         data_converter.payload_converter.from_payloads([payload], [ProvisionTenantInput])
     assert caught.value.type == INVALID_PAYLOAD and caught.value.non_retryable
-    assert "tenantKey" in caught.value.message and "contacts.0.email" in caught.value.message

@@ -340,6 +340,26 @@ def _progress(key: str) -> Progress | None:
     )
 
 
+# The calls of the IdP and infra stacks, which a provision runs at once: their order between
+# themselves is the worker's, so tests compare them in this order (a causal one).
+AT_ONCE = ["stack_inspect:idp", "stack_up:idp", "stack_inspect:infra", "stack_up:infra"]
+
+
+def canonical(calls: list[str]) -> list[str]:
+    """``calls`` with each run of consecutive ``AT_ONCE`` calls put in ``AT_ONCE`` order."""
+    out: list[str] = []
+    block: list[str] = []
+    for call in [*calls, ""]:
+        if call in AT_ONCE:
+            block.append(call)
+            continue
+        out += sorted(block, key=AT_ONCE.index)
+        block = []
+        if call:
+            out.append(call)
+    return out
+
+
 # -- settings and inputs -------------------------------------------------------------------
 
 HEARTBEAT = timedelta(seconds=3)

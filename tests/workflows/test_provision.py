@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +31,7 @@ from .conftest import (
     ATTEMPTS,
     FakeActivities,
     Harness,
+    canonical,
     eventually,
     provision_input,
     stack_outputs,
@@ -191,7 +193,7 @@ async def test_provisions_every_tier_with_and_without_idp(
 
     with_idp = idp is not None
     components = [c for c in Component if with_idp or c is not Component.IDP]
-    assert h.fakes.calls == [
+    assert canonical(h.fakes.calls) == [
         *PRE,
         *(f"stack_up:{c.value}" for c in components),
         *(f"record_resources:{c.value}" for c in components),
@@ -239,7 +241,8 @@ async def test_provisions_every_tier_with_and_without_idp(
 
 # (step that fails, calls up to and including it, stacks destroyed in this order)
 FAILURE_AT_EVERY_STEP = [
-    ("stack_up:idp", [*PRE, "stack_up:idp"], ["idp"]),
+    # IdP and infra run at once: a failing IdP stack still lets infra finish, then both go.
+    ("stack_up:idp", [*PRE, *UPS[:2]], ["infra", "idp"]),
     ("stack_up:infra", [*PRE, *UPS[:2]], ["infra", "idp"]),
     ("stack_up:app", [*PRE, *UPS], ["app", "infra", "idp"]),
     ("record_resources:idp", [*PRE, *UPS, *RECORDS[:1]], ["app", "infra", "idp"]),
@@ -260,7 +263,7 @@ async def test_failure_at_every_step_compensates_in_reverse_order(
     h.fakes.fail(failing, type="ProgramError", non_retryable=True)
     result = await provision_result(h)
 
-    assert h.fakes.calls == [*before, *destroys(*destroyed), *FAILED, *END]
+    assert canonical(h.fakes.calls) == [*before, *destroys(*destroyed), *FAILED, *END]
     assert not result.success
     assert result.error == f"injected failure in {failing}"
     assert result.error_type == "ProgramError"
@@ -287,7 +290,7 @@ async def test_failure_without_idp_destroys_only_what_was_started(harness: Harne
     h.fakes.fail("stack_up:infra")
     result = await provision_result(h, idp=None)
 
-    assert h.fakes.calls == [*PRE, "stack_up:infra", *destroys("infra"), *FAILED, *END]
+    assert canonical(h.fakes.calls) == [*PRE, "stack_up:infra", *destroys("infra"), *FAILED, *END]
     assert result.compensated == [Component.INFRA]
 
 
@@ -301,7 +304,7 @@ async def test_compensation_failures_are_reported_and_do_not_stop_the_rest(
         h.fakes.fail(key, type="TransientError", non_retryable=False, times=None)
     result = await provision_result(h)
 
-    assert h.fakes.calls == [
+    assert canonical(h.fakes.calls) == [
         *PRE,
         *UPS,
         *destroys("app"),
@@ -335,10 +338,15 @@ async def test_retryable_error_is_retried_then_succeeds(harness: Harness) -> Non
 
 
 @pytest.mark.parametrize(
-    ("component", "group"), [("idp", "idp"), ("infra", "infra"), ("app", "deploy")]
+    ("component", "group", "destroyed"),
+    [
+        ("idp", "idp", "infra idp"),
+        ("infra", "infra", "infra idp"),
+        ("app", "deploy", "app infra idp"),
+    ],
 )
 async def test_retryable_error_gives_up_after_the_policys_attempts(
-    harness: Harness, component: str, group: str
+    harness: Harness, component: str, group: str, destroyed: str
 ) -> None:
     h = harness
     attempts = ATTEMPTS[group]
@@ -347,7 +355,7 @@ async def test_retryable_error_gives_up_after_the_policys_attempts(
 
     assert h.fakes.count(f"stack_up:{component}") == attempts
     assert result.error_type == "TransientError"
-    assert result.compensated[0] is Component(component)
+    assert result.compensated == [Component(c) for c in destroyed.split()]
 
 
 async def test_stalled_stack_is_timed_out_by_its_heartbeat_and_retried(
@@ -362,6 +370,71 @@ async def test_stalled_stack_is_timed_out_by_its_heartbeat_and_retried(
     assert result.success
     assert stalled.started.is_set()
     assert h.fakes.count("stack_up:infra") == 2
+
+
+# -- IdP and infra at once -----------------------------------------------------------------
+
+
+async def test_idp_and_infra_stacks_run_at_once(harness: Harness) -> None:
+    """Issue 13: they do not depend on each other, so a provision takes max(IdP, infra) + app."""
+    h = harness
+    idp, infra = h.fakes.block("stack_up:idp"), h.fakes.block("stack_up:infra")
+    await h.client.provision(provision_input(h.tenant_id))
+
+    # Both are running while neither has finished (one after the other, this waits forever).
+    await idp.wait_started()
+    await infra.wait_started()
+    assert h.fakes.count("stack_up:app") == 0
+    idp.release()
+    infra.release()
+
+    result = await h.client.result("provision", h.tenant_id)
+    assert isinstance(result, ProvisionTenantResult) and result.success, result
+    assert canonical(h.fakes.calls) == HAPPY
+    # Recorded and reported in the components' order, whichever finished first.
+    assert [r["component"] for r in result.resources] == ["idp", "infra", "app"]
+
+
+async def _history_has(h: Harness, predicate: Callable[[Any], bool]) -> None:
+    async def check() -> bool | None:
+        history = await h.client.handle("provision", h.tenant_id).fetch_history()
+        return True if any(predicate(e) for e in history.events) else None
+
+    await eventually(check)
+
+
+async def test_a_failing_idp_stack_waits_for_infra_then_both_are_destroyed(
+    harness: Harness,
+) -> None:
+    h = harness
+    h.fakes.fail("stack_up:idp")
+    infra = h.fakes.block("stack_up:infra")
+    await h.client.provision(provision_input(h.tenant_id))
+    await infra.wait_started()
+    # The workflow has seen the IdP failure (and answered it) while infra still runs.
+    await _history_has(h, lambda e: e.HasField("activity_task_failed_event_attributes"))
+    infra.release()
+    result = await h.client.result("provision", h.tenant_id)
+
+    assert isinstance(result, ProvisionTenantResult) and not result.success
+    assert not infra.cancelled  # infra was let finish, not torn down mid-way
+    assert result.compensated == [Component.INFRA, Component.IDP]
+    assert canonical(h.fakes.calls) == [*PRE, *UPS[:2], *destroys("infra", "idp"), *FAILED, *END]
+    # No destroy was scheduled before the infra stack's up had ended.
+    events = (await h.client.handle("provision", h.tenant_id).fetch_history()).events
+    scheduled = {
+        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    }
+    [infra_done] = [  # the one stack_up that completed: infra's (the IdP's failed)
+        e.event_id
+        for e in events
+        if e.HasField("activity_task_completed_event_attributes")
+        and scheduled[e.activity_task_completed_event_attributes.scheduled_event_id] == "stack_up"
+    ]
+    first_destroy = min(i for i, name in scheduled.items() if name == "stack_destroy")
+    assert infra_done < first_destroy
 
 
 # -- starting ------------------------------------------------------------------------------
@@ -380,7 +453,7 @@ async def test_duplicate_start_returns_the_running_workflow(harness: Harness) ->
     gate.release()
     result = await h.client.result("provision", h.tenant_id)
     assert isinstance(result, ProvisionTenantResult) and result.success
-    assert h.fakes.calls == HAPPY  # one set of calls, not two
+    assert canonical(h.fakes.calls) == HAPPY  # one set of calls, not two
 
 
 @pytest.mark.parametrize("idp", [IdpProvider.KEYCLOAK, None])
@@ -391,7 +464,7 @@ async def test_dry_run_only_previews(harness: Harness, idp: IdpProvider | None) 
     result = await h.client.result("preview", h.tenant_id)
 
     components = [c for c in Component if idp or c is not Component.IDP]
-    assert h.fakes.calls == [f"stack_preview:{c.value}" for c in components]
+    assert canonical(h.fakes.calls) == [f"stack_preview:{c.value}" for c in components]
     assert isinstance(result, ProvisionTenantResult)
     assert result.success and result.dry_run
     assert not result.resources and result.app_url is None
@@ -416,7 +489,7 @@ async def test_dry_run_failure_says_which_program_fails(harness: Harness) -> Non
     await h.client.provision(provision_input(h.tenant_id, dry_run=True))
     result = await h.client.result("preview", h.tenant_id)
 
-    assert h.fakes.calls == ["stack_preview:idp", "stack_preview:infra"]
+    assert canonical(h.fakes.calls) == ["stack_preview:idp", "stack_preview:infra"]
     assert isinstance(result, ProvisionTenantResult)
     assert not result.success and result.dry_run
     assert (result.error, result.error_type) == ("bucket name too long", "ProgramError")
@@ -448,7 +521,7 @@ async def test_a_refused_registration_is_not_compensated(harness: Harness) -> No
     h.fakes.fail("begin_provision", type="TenantConflictError", message="key taken")
     result = await provision_result(h)
 
-    assert h.fakes.calls == ["begin_provision"]
+    assert canonical(h.fakes.calls) == ["begin_provision"]
     assert (result.error, result.error_type) == ("key taken", "TenantConflictError")
     assert not result.compensated
     status = await h.client.status("provision", h.tenant_id)
@@ -463,7 +536,7 @@ async def test_a_failing_welcome_notice_leaves_the_tenant_active(harness: Harnes
     result = await provision_result(h)
 
     assert result.success
-    assert h.fakes.calls == HAPPY  # no destroy, no PROVISIONFAILED
+    assert canonical(h.fakes.calls) == HAPPY  # no destroy, no PROVISIONFAILED
     status = await h.client.status("provision", h.tenant_id)
     assert status.tenant_status is TenantStatus.ACTIVE
 
@@ -476,7 +549,7 @@ async def test_compensation_keeps_stacks_that_existed_before_the_run(harness: Ha
     h.fakes.fail("stack_up:app")
     result = await provision_result(h)
 
-    assert h.fakes.calls == [
+    assert canonical(h.fakes.calls) == [
         *PRE,
         "stack_inspect:idp",
         "stack_up:idp",
