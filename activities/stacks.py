@@ -17,7 +17,14 @@ from typing import Any, TypeVar
 
 from temporalio import activity
 
-from engine.core.contracts import Activity, StackActivityInput, StackActivityResult
+from engine.core.contracts import (
+    Activity,
+    PlatformInput,
+    PlatformOperation,
+    PlatformResult,
+    StackActivityInput,
+    StackActivityResult,
+)
 from engine.core.errors import EngineError
 from engine.core.results import OperationResult, Progress
 from engine.pulumi import CancelToken, ProgressCallback, PulumiRunner
@@ -68,6 +75,9 @@ class StackActivities:
         self._pool = ThreadPoolExecutor(max_concurrent, thread_name_prefix="pulumi")
         self._every = heartbeat_every
         self._grace = cancel_grace
+        # One platform operation at a time in this worker (other workers wait on the
+        # stack's Pulumi lock: ConcurrentUpdateError, retried).
+        self._platform = asyncio.Lock()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -79,6 +89,9 @@ class StackActivities:
             self.stack_destroy,
             self.stack_inspect,
             self.stack_outputs,
+            self.platform_up,
+            self.platform_preview,
+            self.platform_status,
         ]
 
     @activity.defn(name=Activity.STACK_UP)
@@ -131,6 +144,56 @@ class StackActivities:
         return await self._run(
             lambda _token, _progress: self._engine.outputs(input.spec.tenant_key, input.component)
         )
+
+    @activity.defn(name=Activity.PLATFORM_UP)
+    async def platform_up(self, input: PlatformInput) -> PlatformResult:
+        """Create or update the shared platform stack; a no-op for a catalog without one.
+
+        ``only_if_missing`` (a tenant's provision): only when the stack has no resources,
+        so tenants never race or re-apply it; an existing stack is left as it is.
+        """
+        done = PlatformResult(success=True, operation=PlatformOperation.UP)
+        if self._engine.catalog.platform is None:
+            return done
+        async with self._platform:
+            if input.only_if_missing and await self._run(
+                lambda _token, _progress: self._engine.platform_exists()
+            ):
+                return done.model_copy(update={"exists": True})
+            res = await self._run(
+                lambda token, progress: self._engine.ensure_platform(
+                    on_progress=progress, cancel=token
+                )
+            )
+        return done.model_copy(
+            update={"exists": True, "changes": res.changes, "outputs": res.outputs}
+        )
+
+    @activity.defn(name=Activity.PLATFORM_PREVIEW)
+    async def platform_preview(self, input: PlatformInput) -> PlatformResult:
+        result = PlatformResult(success=True, operation=PlatformOperation.PREVIEW)
+        if self._engine.catalog.platform is None:
+            return result
+        async with self._platform:
+            exists = await self._run(lambda _token, _progress: self._engine.platform_exists())
+            res = await self._run(
+                lambda token, progress: self._engine.preview_platform(
+                    on_progress=progress, cancel=token
+                )
+            )
+        return result.model_copy(
+            update={"exists": exists, "changes": res.changes, "planned": res.planned}
+        )
+
+    @activity.defn(name=Activity.PLATFORM_STATUS)
+    async def platform_status(self, input: PlatformInput) -> PlatformResult:
+        result = PlatformResult(success=True, operation=PlatformOperation.STATUS)
+        if self._engine.catalog.platform is None or not await self._run(
+            lambda _token, _progress: self._engine.platform_exists()
+        ):
+            return result
+        outputs = await self._run(lambda _token, _progress: self._engine.platform_outputs())
+        return result.model_copy(update={"exists": True, "outputs": outputs})
 
     async def _run(self, operation: Operation[T]) -> T:
         token = CancelToken(grace=self._grace)

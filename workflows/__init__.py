@@ -12,6 +12,7 @@ from ._legacy_names import (
 from .deploy import DeployTenantWorkflow
 from .deprovision import DeprovisionTenantWorkflow
 from .notify import NotifyTenantWorkflow
+from .platform import PlatformStackWorkflow
 from .provision import ProvisionTenantWorkflow
 from .reconcile import ReconcileTenantWorkflow
 
@@ -20,6 +21,7 @@ __all__ = [
     "DeployTenantWorkflow",
     "DeprovisionTenantWorkflow",
     "NotifyTenantWorkflow",
+    "PlatformStackWorkflow",
     "ProvisionTenantWorkflow",
     "ReconcileTenantWorkflow",
     "sandbox_runner",
@@ -31,6 +33,7 @@ ALL = [
     DeployTenantWorkflow,
     ReconcileTenantWorkflow,
     NotifyTenantWorkflow,
+    PlatformStackWorkflow,
     # Runs started under the names used before the seed's (see _legacy_names).
     ProvisionTenantUnderOldName,
     DeprovisionTenantUnderOldName,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -31,6 +32,9 @@ with workflow.unsafe.imports_passed_through():
     from engine.core.search_attributes import TENANT_STATUS
 
     from ._support import accept, options, uncancellable
+
+
+T = TypeVar("T")
 
 
 class TenantWorkflowBase:
@@ -97,7 +101,11 @@ class TenantWorkflowBase:
         )
         if protect:
             return await uncancellable(call)
-        task: asyncio.Task[StackActivityResult] = asyncio.ensure_future(call)
+        return await self._stoppable(call)
+
+    async def _stoppable(self, call: Awaitable[T]) -> T:
+        """Await a Pulumi step that the cancel signal stops (see ``cancel``)."""
+        task: asyncio.Task[T] = asyncio.ensure_future(call)
         self._running.append(task)
         try:
             return await task

@@ -15,6 +15,8 @@ with workflow.unsafe.imports_passed_through():
         BeginProvisionInput,
         BeginProvisionResult,
         ComponentPlan,
+        PlatformInput,
+        PlatformResult,
         ProvisionTenantInput,
         ProvisionTenantResult,
         RecordResourcesInput,
@@ -23,13 +25,14 @@ with workflow.unsafe.imports_passed_through():
         Step,
         StepFailure,
     )
-    from engine.core.models import Component, TenantStatus
+    from engine.core.models import Component, TenantStatus, Tier
 
     from ._provision_v1 import ProvisionV1
-    from ._support import COMPENSATE_ON, describe, uncancellable
+    from ._support import COMPENSATE_ON, describe, options, uncancellable
 
 LEASE_PATCH = "tenant-lease"
 PARALLEL_PATCH = "parallel-idp-infra"
+PLATFORM_PATCH = "ensure-platform"
 
 _STEP_FOR = {
     Component.IDP: (Step.CREATING_IDP, 15),
@@ -153,6 +156,12 @@ class ProvisionTenantWorkflow(ProvisionV1):
             )
 
         try:
+            if spec.tier is not Tier.SILO and workflow.patched(PLATFORM_PATCH):
+                # Pooled and bridge tenants use the shared platform stack: make sure it
+                # exists (never destroyed by compensation: other tenants use it).
+                self._check_cancelled()
+                self._step(Step.ENSURING_PLATFORM, 10)
+                await self._platform()
             first = [Component.INFRA] if input.idp is None else [Component.IDP, Component.INFRA]
             if workflow.patched(PARALLEL_PATCH):
                 # IdP and infra do not depend on each other: both at once, then the app.
@@ -200,6 +209,15 @@ class ProvisionTenantWorkflow(ProvisionV1):
             idp_organization_id=idp.outputs.get("organization_id") if idp else None,
             kept=kept,
         )
+
+    async def _platform(self) -> None:
+        call = workflow.execute_activity(
+            Activity.PLATFORM_UP,
+            PlatformInput(only_if_missing=True),
+            result_type=PlatformResult,
+            **options(self._policies.infra, long_running=True),
+        )
+        await self._stoppable(call)  # a cancel stops it like a tenant stack
 
     async def _activate(
         self, input: ProvisionTenantInput, outputs: dict[Component, StackActivityResult]

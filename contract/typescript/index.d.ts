@@ -61,7 +61,7 @@ export interface ResourceChange {
   diffs?: Array<string>;
 }
 
-export type Step = "initializing" | "updating_status" | "creating_idp_organization" | "provisioning_infrastructure" | "deploying_application" | "creating_resources" | "activating_tenant" | "sending_notification" | "previewing" | "destroying_application" | "destroying_infrastructure" | "destroying_idp_organization" | "rolling_back" | "compensation" | "reconciling" | "completed" | "failed";
+export type Step = "initializing" | "updating_status" | "creating_idp_organization" | "provisioning_infrastructure" | "deploying_application" | "creating_resources" | "activating_tenant" | "sending_notification" | "previewing" | "destroying_application" | "destroying_infrastructure" | "destroying_idp_organization" | "rolling_back" | "compensation" | "reconciling" | "ensuring_platform" | "completed" | "failed";
 
 export interface StepFailure {
   step: string;

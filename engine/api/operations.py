@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 
 from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
 
-from engine.core.contracts import ProvisionTenantResult, WorkflowKind, WorkflowStatus, workflow_id
+from engine.core.contracts import (
+    PlatformOperation,
+    PlatformResult,
+    ProvisionTenantResult,
+    WorkflowKind,
+    WorkflowStatus,
+    workflow_id,
+)
 from engine.core.errors import (
     ConfigurationError,
     FieldViolation,
@@ -194,6 +201,18 @@ class TenantOperations:
         client = await self.client()
         with temporal_errors(f"reconcile workflow for tenant {input.tenant_id}"):
             return started_view(await client.reconcile(input))
+
+    async def platform(self, operation: object) -> PlatformResult:
+        """Run ``up``, ``preview`` or ``status`` on the shared platform stack and wait."""
+        try:
+            chosen = PlatformOperation(str(operation or "").strip())
+        except ValueError:
+            raise InvalidRequest(
+                [FieldViolation("operation", "must be up, preview or status")]
+            ) from None
+        client = await self.client()
+        with temporal_errors("platform workflow"):
+            return await client.platform(chosen)
 
     async def notify(self, tenant: object, kind: object = "", resend: bool = False) -> Started:
         """Send a tenant's notice again (``tenantctl notify <key> --resend``)."""

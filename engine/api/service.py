@@ -19,6 +19,7 @@ from engine.core.errors import EngineError, InvalidRequest
 from . import convert, convert_history, convert_lists
 from ._gen import tenant_engine_pb2 as pb
 from ._gen import tenant_engine_pb2_grpc as pb_grpc
+from .convert_platform import platform_to_proto
 from .operations import TenantOperations
 from .status import to_grpc_status
 
@@ -130,6 +131,12 @@ class TenantServicer(pb_grpc.TenantServiceServicer):
     ) -> pb.WorkflowStarted:
         call = self._ops.notify(request.tenant, request.kind, request.resend)
         return await _answer(context, call, convert.started_to_proto)
+
+    async def RunPlatform(
+        self, request: pb.PlatformRequest, context: Context
+    ) -> pb.PlatformResponse:
+        call = self._ops.platform(request.operation)
+        return await _answer(context, call, platform_to_proto)
 
     async def GetTenantHistory(
         self, request: pb.TenantHistoryRequest, context: Context

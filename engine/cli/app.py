@@ -11,7 +11,7 @@ import typer
 
 from engine.core.errors import EngineError
 
-from . import commands, queries, render
+from . import commands, platform, queries, render
 from .backend import TlsFiles
 from .exit_codes import EPILOG, ExitCode
 from .state import CliState, exit_now
@@ -77,6 +77,7 @@ app.command("list")(queries.list_tenants)
 app.command()(queries.stacks)
 app.command()(queries.history)
 app.command()(queries.notify)
+app.command()(platform.platform)
 
 
 @app.command()

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import grpc
 
 from engine.api import convert, convert_history, convert_lists
+from engine.api.convert_platform import platform_from_proto
 from engine.api.protocol import pb, pb_grpc
 from engine.api.status import from_rpc_error
 from engine.api.views import (
@@ -25,7 +26,7 @@ from engine.api.views import (
     TenantHistory,
     TenantPage,
 )
-from engine.core.contracts import ProvisionTenantInput
+from engine.core.contracts import PlatformResult, ProvisionTenantInput
 from engine.core.errors import FieldViolation, InvalidRequest
 from engine.core.settings import Settings
 
@@ -53,6 +54,7 @@ class Backend(Protocol):
     async def history(self, tenant: str) -> TenantHistory: ...
     async def reconcile(self, tenant_id: str) -> Started: ...
     async def notify(self, tenant: str, kind: str, resend: bool) -> Started: ...
+    async def platform(self, operation: str) -> PlatformResult: ...
 
 
 def _fields(input: ProvisionTenantInput) -> dict[str, Any]:
@@ -109,6 +111,9 @@ class DirectBackend:
 
     async def notify(self, tenant: str, kind: str, resend: bool) -> Started:
         return await self._ops.notify(tenant, kind, resend)
+
+    async def platform(self, operation: str) -> PlatformResult:
+        return await self._ops.platform(operation)
 
 
 @dataclass(frozen=True)
@@ -224,6 +229,12 @@ class GrpcBackend:
         request = pb.NotifyTenantRequest(tenant=tenant, kind=kind, resend=resend)
         started = await self._call(self.stub.NotifyTenant, request)
         return Started(workflow_id=started.workflow_id, run_id=started.run_id)
+
+    async def platform(self, operation: str) -> PlatformResult:
+        request = pb.PlatformRequest(operation=operation)
+        # Waits for the Pulumi run on the shared stack, like a preview.
+        response = await self._call(self.stub.RunPlatform, request, PREVIEW_TIMEOUT)
+        return platform_from_proto(response)
 
     async def reconcile(self, tenant_id: str) -> Started:
         request = pb.ReconcileTenantRequest(tenant_id=tenant_id)

@@ -41,6 +41,8 @@ __all__ = [
     "CANCEL_SIGNAL",
     "NOTIFY_WORKFLOW",
     "OPERATION_FROM",
+    "PLATFORM_WORKFLOW",
+    "PLATFORM_WORKFLOW_ID",
     "STATUS_QUERY",
     "WORKFLOW_TYPES",
     "AcquireTenantInput",
@@ -56,6 +58,9 @@ __all__ = [
     "LeaseInput",
     "NotificationInput",
     "NotifyTenantInput",
+    "PlatformInput",
+    "PlatformOperation",
+    "PlatformResult",
     "Policy",
     "ProvisionTenantInput",
     "ProvisionTenantResult",
@@ -102,6 +107,9 @@ WORKFLOW_TYPES: dict[WorkflowKind, str] = {
     WorkflowKind.RECONCILE: "reconcileTenantWorkflow",
 }
 NOTIFY_WORKFLOW = "notifyTenantWorkflow"
+#: The shared platform stack's operations, one at a time (workflow id ``platform-shared``).
+PLATFORM_WORKFLOW = "platformStackWorkflow"
+PLATFORM_WORKFLOW_ID = "platform-shared"
 STATUS_QUERY = "getStatus"
 CANCEL_SIGNAL = "provisioningCancelled"
 
@@ -144,6 +152,9 @@ class Activity(StrEnum):
     STACK_PREVIEW = "stack_preview"
     STACK_DESTROY = "stack_destroy"
     STACK_OUTPUTS = "stack_outputs"
+    PLATFORM_UP = "platform_up"
+    PLATFORM_PREVIEW = "platform_preview"
+    PLATFORM_STATUS = "platform_status"
 
 
 class Policy(_Payload):
@@ -313,6 +324,34 @@ class DeployTenantResult(_Payload):
     error_type: str | None = None
 
 
+class PlatformOperation(StrEnum):
+    UP = "up"
+    PREVIEW = "preview"
+    STATUS = "status"
+
+
+class PlatformInput(_Payload):
+    """One operation on the shared platform stack (pooled and bridge tenants use it)."""
+
+    operation: PlatformOperation = PlatformOperation.UP
+    # ``up`` only when the stack has no resources yet: what a tenant's provision asks for
+    # (updating the platform is an operator's decision, ``tenantctl platform up``).
+    only_if_missing: bool = False
+    policies: ActivityPolicies = Field(default_factory=ActivityPolicies)
+
+
+class PlatformResult(_Payload):
+    success: bool
+    operation: PlatformOperation
+    # False: the catalog has no platform program (the local one), or the stack is absent.
+    exists: bool = False
+    changes: dict[str, int] = Field(default_factory=dict)
+    planned: list[ResourceChange] = Field(default_factory=list)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+    error_type: str | None = None
+
+
 class ReconcileTenantInput(_Payload):
     """Converge an ACTIVE tenant's stacks with their programs (``up`` again, no destroy)."""
 
@@ -345,6 +384,7 @@ class Step(StrEnum):
     ROLLING_BACK = "rolling_back"
     COMPENSATING = "compensation"
     RECONCILING = "reconciling"
+    ENSURING_PLATFORM = "ensuring_platform"
     COMPLETED = "completed"
     FAILED = "failed"
 

@@ -91,8 +91,15 @@ class PulumiRunner:
         of a tenant that had none leaves no stack that nothing could remove.
         """
         name = stack_name(spec.tenant_key, component)
-        program = self.catalog.build(spec, component)
+        return self._preview(name, self.catalog.build(spec, component), on_progress, cancel)
 
+    def _preview(
+        self,
+        name: str,
+        program: auto.PulumiFn,
+        on_progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> PreviewResult:
         def run(stack: auto.Stack, tracker: ProgressTracker) -> PreviewResult:
             res = stack.preview(on_event=tracker.on_event)
             return PreviewResult(
@@ -121,8 +128,13 @@ class PulumiRunner:
 
     def has_resources(self, tenant_key: str, component: Component) -> bool:
         """Whether the component's stack exists and manages any resource (beyond itself)."""
-        name = stack_name(tenant_key, component)
+        return self._has_resources(stack_name(tenant_key, component))
 
+    def platform_exists(self) -> bool:
+        """Whether the shared platform stack exists with its resources."""
+        return self._has_resources(PLATFORM_STACK)
+
+    def _has_resources(self, name: str) -> bool:
         def run(stack: auto.Stack, _tracker: ProgressTracker) -> bool:
             resources = (stack.export_stack().deployment or {}).get("resources") or []
             return any(r.get("type") != "pulumi:pulumi:Stack" for r in resources)
@@ -229,6 +241,35 @@ class PulumiRunner:
         so compensation can call this any number of times.
         """
         return self._destroy(stack_name(tenant_key, component), remove, on_progress, cancel)
+
+    def preview_platform(
+        self,
+        *,
+        on_progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> PreviewResult:
+        """What ``ensure_platform`` would change (nothing is left changed)."""
+        if self.catalog.platform is None:
+            raise CatalogError(f"catalog {self.catalog.name!r} has no platform program")
+        return self._preview(PLATFORM_STACK, self.catalog.platform(), on_progress, cancel)
+
+    def platform_outputs(self) -> dict[str, Any]:
+        """The platform stack's non-secret outputs."""
+
+        def run(stack: auto.Stack, _tracker: ProgressTracker) -> dict[str, Any]:
+            return _split_outputs(stack.outputs())[0]
+
+        return self._executor.run(
+            PLATFORM_STACK,
+            "outputs",
+            _noop_program,
+            run,
+            None,
+            None,
+            create=False,
+            mutating=False,
+            exclusive=False,
+        )
 
     def destroy_platform(self, *, remove: bool = False) -> DestroyResult:
         return self._destroy(PLATFORM_STACK, remove, None, None)

@@ -33,6 +33,8 @@ from temporalio.exceptions import (
 from engine.core.contracts import (
     CANCEL_SIGNAL,
     NOTIFY_WORKFLOW,
+    PLATFORM_WORKFLOW,
+    PLATFORM_WORKFLOW_ID,
     STATUS_QUERY,
     ActivityPolicies,
     DeployTenantInput,
@@ -41,6 +43,9 @@ from engine.core.contracts import (
     DeprovisionTenantResult,
     NotificationInput,
     NotifyTenantInput,
+    PlatformInput,
+    PlatformOperation,
+    PlatformResult,
     ProvisionTenantInput,
     ProvisionTenantResult,
     ReconcileTenantInput,
@@ -49,7 +54,7 @@ from engine.core.contracts import (
     WorkflowStatus,
     workflow_id,
 )
-from engine.core.errors import PreconditionError, UnavailableError
+from engine.core.errors import AlreadyRunningError, PreconditionError, UnavailableError
 from engine.core.models import TenantStatus
 from engine.core.results import Progress
 from engine.core.search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
@@ -145,10 +150,15 @@ class TenantClient:
     async def _start(
         self, kind: WorkflowKind, tenant_id: str, arg: BaseModel, attributes: list[Any]
     ) -> StartedWorkflow:
-        wf_id = workflow_id(kind, tenant_id)
+        return await self._launch(kind.workflow_type, workflow_id(kind, tenant_id), arg, attributes)
+
+    async def _launch(
+        self, workflow_type: str, wf_id: str, arg: BaseModel, attributes: list[Any]
+    ) -> StartedWorkflow:
+        """Start ``wf_id``; one already running under that id is returned, not doubled."""
         try:
             handle: WorkflowHandle[Any, Any] = await self.client.start_workflow(
-                kind.workflow_type,
+                workflow_type,
                 arg,
                 id=wf_id,
                 task_queue=self._task_queue,
@@ -176,20 +186,49 @@ class TenantClient:
             ),
             policy=self._policies.notification,
         )
-        try:
-            handle: WorkflowHandle[Any, Any] = await self.client.start_workflow(
-                NOTIFY_WORKFLOW,
-                notice,
-                id=wf_id,
-                task_queue=self._task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-                search_attributes=TypedSearchAttributes(
-                    [SearchAttributePair(TENANT_ID, tenant_id)]
-                ),
+        return await self._launch(
+            NOTIFY_WORKFLOW, wf_id, notice, [SearchAttributePair(TENANT_ID, tenant_id)]
+        )
+
+    async def platform(self, operation: PlatformOperation) -> PlatformResult:
+        """Run one operation on the shared platform stack and wait for its result.
+
+        One at a time (workflow id ``platform-shared``): while one runs, another start is
+        refused with ``AlreadyRunningError`` naming it. A failure returns the failed
+        result (``success`` false, ``error``), as ``result`` does for tenants.
+        """
+        started = await self._launch(
+            PLATFORM_WORKFLOW,
+            PLATFORM_WORKFLOW_ID,
+            PlatformInput(operation=operation, policies=self._policies),
+            [],
+        )
+        if started.already_running:
+            raise AlreadyRunningError(
+                PLATFORM_WORKFLOW_ID,
+                started.run_id,
+                message=f"a platform operation is running ({PLATFORM_WORKFLOW_ID}); "
+                "wait for it or follow it in the Temporal UI",
             )
-        except WorkflowAlreadyStartedError as exc:
-            return StartedWorkflow(wf_id, exc.run_id or "", already_running=True)
-        return StartedWorkflow(wf_id, handle.result_run_id or "", already_running=False)
+        handle = self.client.get_workflow_handle(
+            PLATFORM_WORKFLOW_ID, run_id=started.run_id, result_type=PlatformResult
+        )
+        try:
+            result: PlatformResult = await handle.result()
+        except WorkflowFailureError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError) and cause.details:
+                detail = cause.details[0]
+                return PlatformResult.model_validate(
+                    detail.model_dump() if isinstance(detail, BaseModel) else detail
+                )
+            return PlatformResult(
+                success=False,
+                operation=operation,
+                error=str(cause or exc),
+                error_type=type(cause or exc).__name__,
+            )
+        return result
 
     def handle(self, kind: WorkflowKind | str, tenant_id: str) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle(workflow_id(kind, tenant_id))

@@ -10,6 +10,7 @@ Parameters (``TenantSpec.parameters``), all optional:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pulumi
@@ -20,7 +21,7 @@ from engine.pulumi import ProgramCatalog, ProgramFactory
 
 from .provider import LocalFile
 
-__all__ = ["build_local_catalog"]
+__all__ = ["PLATFORM_DIR", "build_local_catalog"]
 
 _DEFAULT_COUNTS = {Component.IDP: 1, Component.INFRA: 3, Component.APP: 1}
 
@@ -64,6 +65,29 @@ def _resource_records(files: list[LocalFile], kind: str) -> pulumi.Output[list[d
     return pulumi.Output.all(*[f.path for f in files]).apply(
         lambda paths: [{"type": kind, "id": p} for p in paths]
     )
+
+
+# Under a name no tenant key can take (keys have no underscore).
+PLATFORM_DIR = "_platform"
+
+
+def _platform(root: Path) -> Callable[[], PulumiFn]:
+    """The shared platform of the pooled and bridge tiers: one file all of them share."""
+
+    def build() -> PulumiFn:
+        def program() -> None:
+            shared = LocalFile(
+                "platform-shared-0",
+                root=str(root),
+                path=f"{PLATFORM_DIR}/shared.json",
+                content={"kind": "shared platform", "tags": {"managed_by": "tenant-engine"}},
+            )
+            pulumi.export("shared_path", shared.path)
+            pulumi.export("resources", _resource_records([shared], "local:platform"))
+
+        return program
+
+    return build
 
 
 def _idp(root: Path) -> ProgramFactory:
@@ -127,4 +151,5 @@ def build_local_catalog(root: Path) -> ProgramCatalog:
     catalog.register(Component.IDP, None, _idp(root))
     catalog.register(Component.INFRA, None, _infra(root))
     catalog.register(Component.APP, None, _app(root))
+    catalog.platform = _platform(root)
     return catalog

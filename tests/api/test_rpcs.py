@@ -207,3 +207,25 @@ async def test_deploy_then_deprovision(
         pb.ListTenantStacksRequest(tenant_id="t-apione"), metadata=engine.auth
     )
     assert list(stacks.stacks) == []
+
+
+async def test_run_platform_reports_the_shared_stack_and_refuses_an_unknown_operation(
+    engine: RunningEngine, stub: Any
+):
+    status = await stub.RunPlatform(
+        pb.PlatformRequest(operation="status"), metadata=engine.auth, timeout=240
+    )
+    assert status.success and status.operation == "status"
+    up = await stub.RunPlatform(
+        pb.PlatformRequest(operation="up"), metadata=engine.auth, timeout=240
+    )
+    assert up.success and up.exists
+    again = await stub.RunPlatform(
+        pb.PlatformRequest(operation="status"), metadata=engine.auth, timeout=240
+    )
+    assert again.exists and again.outputs["shared_path"] == '"_platform/shared.json"'
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.RunPlatform(pb.PlatformRequest(operation="destroy"), metadata=engine.auth)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "operation: must be up, preview or status" in (caught.value.details() or "")

@@ -124,6 +124,22 @@ async def test_reconcile_converges_the_live_tenant(cli: Cli):
     assert any("reconcile-tenant-cliprov" in line and "reconciled" in line for line in result.lines)
 
 
+async def test_platform_status_preview_and_up(cli: Cli):
+    status = await cli("platform", "status", "-o", "json")
+    assert status.code == 0, status.err
+    # cliprov is pooled: its provision made the shared stack.
+    assert json.loads(status.out)["exists"] is True
+    preview = await cli("platform", "preview")
+    assert preview.code == 0, preview.err
+    assert preview.lines[0] == "platform-shared exists"
+    up = await cli("platform", "up")
+    assert up.code == 0, up.err
+    assert "shared_path" in up.out
+    wrong = await cli("platform", "destroy")
+    assert wrong.code == 2 and "destroy" in wrong.err
+    assert_clean(wrong.err)
+
+
 async def test_provisioning_an_active_tenant_is_refused_with_exit_4(cli: Cli):
     """Provision means create: refused before a workflow starts (issue 9, item 1)."""
     result = await cli(

@@ -6,8 +6,10 @@ import json
 
 import pytest
 
-from engine.core.errors import CatalogError, ValidationError
-from engine.core.models import Component, Tier
+from engine.cli.dev import CATALOGS
+from engine.core.errors import CatalogError, ConfigurationError, ValidationError
+from engine.core.models import Component, IdpConfig, IdpProvider, Tier
+from engine.core.settings import PulumiSettings, Settings
 from engine.pulumi._catalog import load_catalog
 from stacks.catalog import build_catalog
 from stacks.common import AWS_SERVICES, StackContext
@@ -90,3 +92,22 @@ def test_real_aws_provider_has_no_endpoint_overrides(platform_run):
     assert provider["skipCredentialsValidation"] == "false"  # the SDK's default
     assert provider["accessKey"] == "AKIAEXAMPLE"
     assert "secretKey" in provider.secret_inputs
+
+
+def test_the_local_catalog_with_the_real_idp_keeps_infra_and_app_local(tmp_path):
+    """``tenantctl dev --catalog local+idp``: a real realm, local files for the rest."""
+    settings = Settings(_env_file=None, pulumi=PulumiSettings(state_dir=tmp_path))
+    catalog = load_catalog(CATALOGS["local+idp"], settings)
+    spec = make_spec(idp=IdpConfig(provider=IdpProvider.KEYCLOAK))
+
+    assert catalog.name.endswith("+idp")
+    # The real Keycloak program checks its settings before Pulumi starts; the local one
+    # would not need any.
+    with pytest.raises(ConfigurationError, match="TENANT_KEYCLOAK__URL"):
+        catalog.build(spec, Component.IDP)
+    local = load_catalog(CATALOGS["local"], settings)
+    assert (
+        catalog.program(Component.INFRA, Tier.POOLED).__qualname__
+        == local.program(Component.INFRA, Tier.POOLED).__qualname__
+    )
+    assert catalog.platform is not None  # the local shared platform

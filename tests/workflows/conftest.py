@@ -31,6 +31,8 @@ from engine.core.contracts import (
     BeginProvisionResult,
     LeaseInput,
     NotificationInput,
+    PlatformInput,
+    PlatformResult,
     ProvisionTenantInput,
     RecordResourcesInput,
     RegisterTenantInput,
@@ -306,6 +308,21 @@ class FakeActivities:
         await self._enter(f"stack_outputs:{input.component.value}", input)
         return stack_outputs(input.spec, input.component)
 
+    @activity.defn(name=Activity.PLATFORM_UP)
+    async def platform_up(self, input: PlatformInput) -> PlatformResult:
+        await self._enter("platform_up", input)
+        return PlatformResult(success=True, operation=input.operation, exists=True)
+
+    @activity.defn(name=Activity.PLATFORM_PREVIEW)
+    async def platform_preview(self, input: PlatformInput) -> PlatformResult:
+        await self._enter("platform_preview", input)
+        return PlatformResult(success=True, operation=input.operation, changes={"same": 1})
+
+    @activity.defn(name=Activity.PLATFORM_STATUS)
+    async def platform_status(self, input: PlatformInput) -> PlatformResult:
+        await self._enter("platform_status", input)
+        return PlatformResult(success=True, operation=input.operation, exists=True)
+
     @property
     def activities(self) -> list[Callable[..., Any]]:
         return [
@@ -324,6 +341,9 @@ class FakeActivities:
             self.stack_preview,
             self.stack_destroy,
             self.stack_outputs,
+            self.platform_up,
+            self.platform_preview,
+            self.platform_status,
         ]
 
 

@@ -195,6 +195,8 @@ async def test_provisions_every_tier_with_and_without_idp(
     components = [c for c in Component if with_idp or c is not Component.IDP]
     assert canonical(h.fakes.calls) == [
         *PRE,
+        # Pooled and bridge tenants share the platform stack: made first if missing.
+        *([] if tier is Tier.SILO else ["platform_up"]),
         *(f"stack_up:{c.value}" for c in components),
         *(f"record_resources:{c.value}" for c in components),
         *DONE,
@@ -217,6 +219,9 @@ async def test_provisions_every_tier_with_and_without_idp(
     if with_idp:
         [idp_up] = h.fakes.payloads("stack_up:idp")
         assert idp_up.spec.idp.provider is idp
+    if tier is not Tier.SILO:
+        [platform] = h.fakes.payloads("platform_up")
+        assert platform.only_if_missing  # a tenant never re-applies the shared stack
     [begin] = h.fakes.payloads("begin_provision")
     assert begin.spec.tier is tier and begin.subscription_end.isoformat() == "2027-01-01"
     assert begin.workflow_id == f"provision-tenant-{h.tenant_id}"
@@ -370,6 +375,18 @@ async def test_stalled_stack_is_timed_out_by_its_heartbeat_and_retried(
     assert result.success
     assert stalled.started.is_set()
     assert h.fakes.count("stack_up:infra") == 2
+
+
+async def test_a_failing_platform_stack_fails_a_pooled_provision_before_any_tenant_stack(
+    harness: Harness,
+) -> None:
+    h = harness
+    h.fakes.fail("platform_up", type="ProviderError")
+    result = await provision_result(h, tier=Tier.POOLED)
+
+    assert canonical(h.fakes.calls) == [*PRE, "platform_up", *FAILED, *END]
+    assert not result.success and result.error_type == "ProviderError"
+    assert result.compensated == []  # the shared stack is never the tenant's to destroy
 
 
 # -- IdP and infra at once -----------------------------------------------------------------

@@ -398,3 +398,43 @@ class NotifyTenantRequest(_message.Message):
     kind: str
     resend: bool
     def __init__(self, tenant: _Optional[str] = ..., kind: _Optional[str] = ..., resend: _Optional[bool] = ...) -> None: ...
+
+class PlatformRequest(_message.Message):
+    __slots__ = ("operation",)
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    operation: str
+    def __init__(self, operation: _Optional[str] = ...) -> None: ...
+
+class PlatformResponse(_message.Message):
+    __slots__ = ("success", "operation", "exists", "changes", "planned", "outputs", "error", "error_type")
+    class ChangesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class OutputsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    SUCCESS_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    EXISTS_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_FIELD_NUMBER: _ClassVar[int]
+    OUTPUTS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    ERROR_TYPE_FIELD_NUMBER: _ClassVar[int]
+    success: bool
+    operation: str
+    exists: bool
+    changes: _containers.ScalarMap[str, int]
+    planned: _containers.RepeatedCompositeFieldContainer[PlannedChange]
+    outputs: _containers.ScalarMap[str, str]
+    error: str
+    error_type: str
+    def __init__(self, success: _Optional[bool] = ..., operation: _Optional[str] = ..., exists: _Optional[bool] = ..., changes: _Optional[_Mapping[str, int]] = ..., planned: _Optional[_Iterable[_Union[PlannedChange, _Mapping]]] = ..., outputs: _Optional[_Mapping[str, str]] = ..., error: _Optional[str] = ..., error_type: _Optional[str] = ...) -> None: ...

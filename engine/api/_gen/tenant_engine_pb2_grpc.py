@@ -95,6 +95,11 @@ class TenantServiceStub:
                 request_serializer=tenant__engine__pb2.NotifyTenantRequest.SerializeToString,
                 response_deserializer=tenant__engine__pb2.WorkflowStarted.FromString,
                 _registered_method=True)
+        self.RunPlatform = channel.unary_unary(
+                '/tenant.engine.v1.TenantService/RunPlatform',
+                request_serializer=tenant__engine__pb2.PlatformRequest.SerializeToString,
+                response_deserializer=tenant__engine__pb2.PlatformResponse.FromString,
+                _registered_method=True)
 
 
 class TenantServiceServicer:
@@ -190,6 +195,16 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RunPlatform(self, request, context):
+        """One operation on the shared platform stack (platform-shared) that pooled and bridge
+        tenants use, waited for: up (create or update), preview (changes nothing) or status
+        (its outputs). One at a time: ALREADY_EXISTS while another runs. Provisioning a pooled
+        or bridge tenant creates it when missing; nothing ever destroys it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -252,6 +267,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.NotifyTenant,
                     request_deserializer=tenant__engine__pb2.NotifyTenantRequest.FromString,
                     response_serializer=tenant__engine__pb2.WorkflowStarted.SerializeToString,
+            ),
+            'RunPlatform': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunPlatform,
+                    request_deserializer=tenant__engine__pb2.PlatformRequest.FromString,
+                    response_serializer=tenant__engine__pb2.PlatformResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -579,6 +599,33 @@ class TenantService:
             '/tenant.engine.v1.TenantService/NotifyTenant',
             tenant__engine__pb2.NotifyTenantRequest.SerializeToString,
             tenant__engine__pb2.WorkflowStarted.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunPlatform(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tenant.engine.v1.TenantService/RunPlatform',
+            tenant__engine__pb2.PlatformRequest.SerializeToString,
+            tenant__engine__pb2.PlatformResponse.FromString,
             options,
             channel_credentials,
             insecure,
