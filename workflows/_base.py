@@ -216,6 +216,17 @@ class TenantWorkflowBase:
             self._policies.notification,
         )
 
+    def _fail(self, what: str, result: Any) -> ApplicationError:
+        """End the run as failed: status FAILED, the typed ``result`` in the error's details
+        (callers read it, in camelCase, as the workflow's failed result)."""
+        self._step(Step.FAILED, 100, details=result.error, done=True)
+        return ApplicationError(
+            f"{what} failed: {result.error}",
+            result,
+            type=result.error_type or "Failed",
+            non_retryable=True,
+        )
+
     def _step(
         self,
         step: Step,

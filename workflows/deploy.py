@@ -123,9 +123,8 @@ class DeployTenantWorkflow(DeployV1):
         self, input: DeployTenantInput, message: str, error_type: str, **extra: Any
     ) -> ApplicationError:
         """The workflow's failure, carrying the typed result for the caller."""
-        self._step(Step.FAILED, 100, details=message, done=True)
-        return ApplicationError(
-            f"deploying {input.app_version} to {input.tenant_id} failed: {message}",
+        return self._fail(
+            f"deploying {input.app_version} to {input.tenant_id}",
             DeployTenantResult(
                 success=False,
                 tenant_id=input.tenant_id,
@@ -134,6 +133,4 @@ class DeployTenantWorkflow(DeployV1):
                 error_type=error_type,
                 **extra,
             ),
-            type=error_type,
-            non_retryable=True,
         )

@@ -138,9 +138,8 @@ class DeprovisionTenantWorkflow(DeprovisionV1):
         failures: list[StepFailure],
     ) -> ApplicationError:
         """The workflow's failure, carrying the typed result (what was destroyed so far)."""
-        self._step(Step.FAILED, 100, details=message, done=True)
-        return ApplicationError(
-            f"deprovisioning {input.tenant_id} failed: {message}",
+        return self._fail(
+            f"deprovisioning {input.tenant_id}",
             DeprovisionTenantResult(
                 success=False,
                 tenant_id=input.tenant_id,
@@ -150,6 +149,4 @@ class DeprovisionTenantWorkflow(DeprovisionV1):
                 error_type=error_type,
                 failures=failures,
             ),
-            type=error_type,
-            non_retryable=True,
         )

@@ -120,14 +120,11 @@ class ProvisionTenantWorkflow(ProvisionV1):
             )
         except ActivityError as exc:
             message, error_type = describe(exc)
-            self._step(Step.FAILED, 100, details=message, done=True)
-            raise ApplicationError(
-                f"provisioning {input.tenant_id} refused: {message}",
+            raise self._fail(
+                f"provisioning {input.tenant_id}",
                 ProvisionTenantResult(
                     success=False, tenant_id=input.tenant_id, error=message, error_type=error_type
                 ),
-                type=error_type,
-                non_retryable=True,
             ) from None
         self._mark(TenantStatus.PROVISIONING)
         try:
@@ -250,9 +247,8 @@ class ProvisionTenantWorkflow(ProvisionV1):
             except ActivityError as exc:
                 # What a dry run is for: say which program fails and why.
                 message, error_type = describe(exc)
-                self._step(Step.FAILED, 100, details=message, done=True)
-                raise ApplicationError(
-                    f"preview of {input.tenant_id} {component.value} failed: {message}",
+                raise self._fail(
+                    f"preview of {input.tenant_id} {component.value}",
                     ProvisionTenantResult(
                         success=False,
                         tenant_id=input.tenant_id,
@@ -261,8 +257,6 @@ class ProvisionTenantWorkflow(ProvisionV1):
                         error_type=error_type,
                         plan=plan,
                     ),
-                    type=error_type,
-                    non_retryable=True,
                 ) from None
             plan.append(
                 ComponentPlan(component=component, changes=result.changes, planned=result.planned)

@@ -82,9 +82,8 @@ class ReconcileTenantWorkflow(TenantWorkflowBase):
         message: str,
         error_type: str,
     ) -> ApplicationError:
-        self._step(Step.FAILED, 100, details=message, done=True)
-        return ApplicationError(
-            f"reconciling {input.tenant_id} failed: {message}",
+        return self._fail(
+            f"reconciling {input.tenant_id}",
             ReconcileTenantResult(
                 success=False,
                 tenant_id=input.tenant_id,
@@ -92,6 +91,4 @@ class ReconcileTenantWorkflow(TenantWorkflowBase):
                 error=message,
                 error_type=error_type,
             ),
-            type=error_type,
-            non_retryable=True,
         )

@@ -17,13 +17,13 @@ from engine.core.contracts import OPERATION_FROM
 from engine.core.errors import (
     InvalidStatusTransitionError,
     TenantBusyError,
-    TenantConflictError,
     TenantNotFoundError,
     TenantStateError,
 )
 from engine.core.models import TenantSpec, TenantStatus
 
 from . import _convert, _lease
+from ._conflicts import key_changed, key_taken
 from ._upsert import upsert
 from .models import Lease, TenantRecord
 from .schema import StatusChangeRow, TenantRow, utcnow
@@ -86,10 +86,7 @@ def begin_provision(
     row = session.get(TenantRow, spec.tenant_id, with_for_update=True)
     if row is not None:
         if row.key != spec.tenant_key:  # another tenant's id: refused before anything else
-            raise TenantConflictError(
-                f"tenant {spec.tenant_id!r} has key {row.key!r}; a key cannot change "
-                f"(its stacks and resources are named after it), got {spec.tenant_key!r}"
-            )
+            raise key_changed(spec.tenant_id, row.key, spec.tenant_key)
         # Busy next: it names the workflow to watch, which says more than the status.
         _lease.take(session, spec.tenant_id, workflow_id, run_id, "provision", replace=replace)
         status = TenantStatus(row.status)
@@ -140,13 +137,9 @@ def check(session: Session, operation: str, tenant_id: str, tenant_key: str | No
     if operation == "provision" and tenant_key is not None:
         owner = session.scalar(select(TenantRow.tenant_id).where(TenantRow.key == tenant_key))
         if owner is not None and owner != tenant_id:
-            raise TenantConflictError(
-                f"tenant key {tenant_key!r} already belongs to tenant {owner!r}"
-            )
+            raise key_taken(tenant_key, owner)
         if row is not None and row.key != tenant_key:
-            raise TenantConflictError(
-                f"tenant {tenant_id!r} has key {row.key!r}; a key cannot change, got {tenant_key!r}"
-            )
+            raise key_changed(tenant_id, row.key, tenant_key)
     if row is None:
         if operation == "provision":
             return

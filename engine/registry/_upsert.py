@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.core.errors import TenantConflictError
 from engine.core.models import TenantSpec, TenantStatus
 
 from . import _convert
+from ._conflicts import key_changed, key_taken
 from .models import TenantRecord
 from .schema import StatusChangeRow, TenantRow, utcnow
 
@@ -50,16 +50,11 @@ def upsert(session: Session, spec: TenantSpec) -> TenantRecord:
             # PostgreSQL (READ COMMITTED) a new statement sees it, so update it.
             row = session.get(TenantRow, spec.tenant_id, with_for_update=True)
         elif owner is not None:
-            raise TenantConflictError(
-                f"tenant key {spec.tenant_key!r} already belongs to tenant {owner!r}"
-            )
+            raise key_taken(spec.tenant_key, owner)
     if row is None:
         return _insert(session, spec, fields)
     if row.key != spec.tenant_key:
-        raise TenantConflictError(
-            f"tenant {spec.tenant_id!r} has key {row.key!r}; a key cannot change "
-            f"(its stacks and resources are named after it), got {spec.tenant_key!r}"
-        )
+        raise key_changed(spec.tenant_id, row.key, spec.tenant_key)
     changed = [name for name, value in fields.items() if getattr(row, name) != value]
     if changed:
         for name in changed:
