@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -119,12 +120,22 @@ def dev(
             "(default: TENANT_PULUMI__CATALOG if set, else local)"
         ),
     ] = None,
+    keycloak: Annotated[
+        bool,
+        typer.Option(
+            "--keycloak",
+            help="Also run a local Keycloak (Maven Central's distribution, a JDK 21+; "
+            "its database in the state dir) for the tenants' IdP: --idp keycloak makes a "
+            "real realm (catalog local+idp unless --catalog says otherwise).",
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log to the terminal.")] = False,
 ) -> None:
     """Run Temporal, the worker and the API locally, in one command (Ctrl-C stops it all)."""
     # Imported here: the worker brings Pulumi and the Temporal SDK; other commands need neither.
-    from .dev import dev_settings, serve
+    from .dev import dev_keycloak, dev_settings, serve, with_keycloak
     from .devserver import TemporalDevServer
+    from .keycloak import KeycloakStartError
 
     state: CliState = ctx.obj
     base = state.settings()
@@ -149,9 +160,20 @@ def dev(
         namespace=settings.temporal.namespace,
     )
     try:
-        code = asyncio.run(serve(settings, server, notes))
+        with contextlib.ExitStack() as services:
+            if keycloak:
+                render.err.print(
+                    "starting Keycloak (about 35 s the first time, 20 s after) ...", markup=False
+                )
+                kc = services.enter_context(dev_keycloak(directory))
+                settings, more = with_keycloak(settings, kc, catalog_given=catalog is not None)
+                notes += more
+            code = asyncio.run(serve(settings, server, notes))
     except EngineError as exc:
         render.print_error(exc)
+        code = ExitCode.FAILED
+    except KeycloakStartError as exc:
+        render.err.print(f"error: keycloak: {exc}", markup=False)
         code = ExitCode.FAILED
     exit_now(int(code))  # the worker's Temporal runtime must not outlive us (see exit_now)
 

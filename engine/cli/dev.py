@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -29,9 +30,10 @@ from engine.worker import run_worker
 from . import render
 from .devserver import TemporalDevServer
 from .exit_codes import ExitCode
+from .keycloak import FETCH_SCRIPT, KeycloakServer, fetch_keycloak, running_keycloak
 from .state import client_address
 
-__all__ = ["CATALOGS", "dev_settings", "serve"]
+__all__ = ["CATALOGS", "dev_keycloak", "dev_settings", "serve", "with_keycloak"]
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +43,12 @@ CATALOGS = {
     "aws": "stacks.catalog:build_catalog",
 }
 _PASSPHRASE_FILE = "passphrase"
+_KEYCLOAK_PASSWORD_FILE = "keycloak-admin-password"
 
 
-def _passphrase(state_dir: Path) -> tuple[SecretStr, bool]:
-    """The passphrase stored in the state directory, generated (0600) on first use."""
-    path = state_dir / _PASSPHRASE_FILE
+def _passphrase(state_dir: Path, name: str = _PASSPHRASE_FILE) -> tuple[SecretStr, bool]:
+    """A secret stored in the state directory, generated (0600) on first use."""
+    path = state_dir / name
     if path.exists():
         return SecretStr(path.read_text().strip()), False
     value = secrets.token_urlsafe(32)
@@ -93,6 +96,44 @@ def dev_settings(
         update={"pulumi": pulumi, "registry": registry, "temporal": temporal, "api": api}
     )
     return settings, notes
+
+
+@contextlib.contextmanager
+def dev_keycloak(state_dir: Path) -> Iterator[KeycloakServer]:
+    """A Keycloak for ``dev --keycloak``: Maven Central's distribution (cached under the
+    checkout's ``.tools/keycloak``), its database and admin password in the state dir."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    install = fetch_keycloak(FETCH_SCRIPT.parents[2] / ".tools" / "keycloak")
+    password, _ = _passphrase(state_dir, _KEYCLOAK_PASSWORD_FILE)
+    with running_keycloak(
+        install, state_dir / "keycloak", admin_password=password.get_secret_value()
+    ) as server:
+        yield server
+
+
+def with_keycloak(
+    settings: Settings, server: KeycloakServer, *, catalog_given: bool
+) -> tuple[Settings, list[str]]:
+    """``settings`` pointed at ``server`` for the IdP (the real Keycloak program)."""
+    keycloak = settings.keycloak.model_copy(
+        update={
+            "url": server.base_url,
+            "realm": "master",
+            "client_id": "admin-cli",
+            "client_secret": None,
+            "username": server.admin_username,
+            "password": SecretStr(server.admin_password),
+        }
+    )
+    pulumi = settings.pulumi
+    notes = [
+        f"Keycloak admin console {server.base_url}/admin: user {server.admin_username}, "
+        f"password in {settings.pulumi.state_dir / _KEYCLOAK_PASSWORD_FILE}"
+    ]
+    if not catalog_given and pulumi.catalog == CATALOGS["local"]:
+        pulumi = pulumi.model_copy(update={"catalog": CATALOGS["local+idp"]})
+        notes.append("tenants with --idp keycloak get a real realm; infra and app stay local")
+    return settings.model_copy(update={"keycloak": keycloak, "pulumi": pulumi}), notes
 
 
 def _banner(settings: Settings, server: TemporalDevServer, api_address: str) -> Table:

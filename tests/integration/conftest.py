@@ -19,7 +19,6 @@ Environment (read once, when the first test needs it):
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from importlib.metadata import version
@@ -30,7 +29,7 @@ import pytest
 from pydantic import SecretStr
 
 from engine.core.settings import AwsSettings, KeycloakSettings, PulumiSettings, Settings
-from tests.support.keycloak import KeycloakServer, running_keycloak
+from tests.support.keycloak import KeycloakServer, fetch_keycloak, running_keycloak
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,11 +88,16 @@ def keycloak_url(keycloak: KeycloakServer) -> str:
 
 
 @pytest.fixture(scope="session")
+def keycloak_plugin(environment: dict[str, str]) -> None:
+    """The keycloak provider plugin and the Pulumi CLI are here (else skip, saying why)."""
+    _require(environment, plugin_missing("pulumi_keycloak", "keycloak"), cli_missing())
+
+
+@pytest.fixture(scope="session")
 def keycloak(
-    environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory, keycloak_plugin: None
 ) -> Iterator[KeycloakServer]:
     """The session's Keycloak (``KEYCLOAK_URL`` if given, else one started here)."""
-    _require(environment, plugin_missing("pulumi_keycloak", "keycloak"), cli_missing())
     url = environment.get("KEYCLOAK_URL")
     if url:
         yield KeycloakServer(
@@ -106,17 +110,11 @@ def keycloak(
         )
         return
     # No server given: run the distribution from Maven Central with the machine's JDK.
-    fetch = REPO / "tools" / "keycloak" / "fetch.sh"
-    install = subprocess.run(
-        [str(fetch), str(REPO / ".tools" / "keycloak")],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    install = fetch_keycloak(REPO / ".tools" / "keycloak")
     admin = environment.get("KEYCLOAK_ADMIN", "admin")
     password = environment.get("KEYCLOAK_ADMIN_PASSWORD", "admin")
     with running_keycloak(
-        Path(install),
+        install,
         tmp_path_factory.mktemp("keycloak"),
         admin_username=admin,
         admin_password=password,

@@ -8,9 +8,7 @@ realm's OIDC discovery document, never through the engine's view of it.
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -30,7 +28,7 @@ from engine.core.contracts import (
 from engine.core.models import TenantStatus
 from engine.core.settings import KeycloakSettings, Settings
 from tests.e2e.conftest import Stack, provision_input, running_stack
-from tests.support.keycloak import KeycloakServer
+from tests.support.keycloak import KeycloakServer, oidc_discovery
 
 pytestmark = pytest.mark.integration
 
@@ -67,12 +65,6 @@ def _realm(keycloak: KeycloakServer, key: str) -> dict[str, Any] | None:
     return realm
 
 
-def _discovery(issuer: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration") as response:
-        found: dict[str, Any] = json.load(response)
-    return found
-
-
 def _usernames(keycloak: KeycloakServer, key: str) -> set[str]:
     return {u["username"] for u in _get(keycloak, f"/admin/realms/tenant-{key}/users") or []}
 
@@ -95,7 +87,7 @@ async def test_a_realm_is_made_converged_renamed_and_removed_by_the_workflows(
     realm = _realm(keycloak, key)
     assert realm is not None and realm["enabled"] and realm["displayName"] == key.title()
     issuer = f"{keycloak.base_url}/realms/tenant-{key}"
-    assert _discovery(issuer)["issuer"] == issuer
+    assert oidc_discovery(issuer)["issuer"] == issuer
     [client] = _get(keycloak, f"/admin/realms/tenant-{key}/clients?clientId=tenant-{key}-app")
     assert client["publicClient"] is False
     roles = {r["name"] for r in _get(keycloak, f"/admin/realms/tenant-{key}/roles")}
