@@ -163,10 +163,13 @@ class ProvisionTenantWorkflow(ProvisionV1):
             if workflow.patched(PARALLEL_PATCH):
                 # IdP and infra do not depend on each other: both at once, then the app.
                 self._check_cancelled()
-                if len(first) > 1:
-                    self._step(Step.PROVISIONING_INFRA, 15, details=_AT_ONCE)
-                else:
-                    self._step(*_STEP_FOR[Component.INFRA], component=Component.INFRA)
+                # One step for both, named after infra (the longer one; its live progress
+                # is the one shown), the details saying the IdP runs beside it.
+                percent = 15 if len(first) > 1 else _STEP_FOR[Component.INFRA][1]
+                details = _AT_ONCE if len(first) > 1 else None
+                self._step(
+                    Step.PROVISIONING_INFRA, percent, component=Component.INFRA, details=details
+                )
                 await _all(up(component) for component in first)
                 waves = [[Component.APP]]
             else:

@@ -55,7 +55,7 @@ from engine.core.contracts import (
     workflow_id,
 )
 from engine.core.errors import AlreadyRunningError, PreconditionError, UnavailableError
-from engine.core.models import TenantStatus
+from engine.core.models import Component, TenantStatus
 from engine.core.results import Progress
 from engine.core.search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
 from engine.core.settings import Settings, TemporalSettings
@@ -242,14 +242,20 @@ class TenantClient:
         handle = self.handle(kind, tenant_id)
         status: WorkflowStatus = await handle.query(STATUS_QUERY, result_type=WorkflowStatus)
         description = await handle.describe()
-        progress = await self._pulumi_progress(description.raw_description)
+        progress = await self._pulumi_progress(description.raw_description, status.component)
         done = status.done or description.status not in (None, WorkflowExecutionStatus.RUNNING)
         return status.model_copy(update={"pulumi": progress, "done": done})
 
-    async def _pulumi_progress(self, raw: Any) -> Progress | None:
+    async def _pulumi_progress(
+        self, raw: Any, component: Component | None = None
+    ) -> Progress | None:
+        """The latest heartbeat of the running Pulumi activity of the step's component (of
+        the first one when the step names none): with a provision's IdP and infra stacks
+        running at once, the progress shown is always the stack the status names."""
         converter = self.client.data_converter
+        found: list[Progress] = []
         for pending in raw.pending_activities:
-            if not pending.activity_type.name.startswith("stack_"):
+            if not pending.activity_type.name.startswith(("stack_", "platform_")):
                 continue
             if pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED:
                 continue
@@ -260,8 +266,10 @@ class TenantClient:
                 [Progress | None],  # type: ignore[list-item]
             )
             if isinstance(value, Progress):
-                return value
-        return None
+                found.append(value)
+        if component is not None:
+            found = [p for p in found if p.stack.endswith(f"-{component.value}")]
+        return found[0] if found else None
 
     async def watch(
         self,

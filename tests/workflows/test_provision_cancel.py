@@ -40,8 +40,8 @@ async def status_with_progress(h: Harness) -> WorkflowStatus:
 STEPS = [
     ("begin_provision", Step.UPDATING_STATUS, 5, None, None),
     # IdP and infra at once: one step for both.
-    ("stack_up:idp", Step.PROVISIONING_INFRA, 15, None, TenantStatus.PROVISIONING),
-    ("stack_up:infra", Step.PROVISIONING_INFRA, 15, None, TenantStatus.PROVISIONING),
+    ("stack_up:idp", Step.PROVISIONING_INFRA, 15, Component.INFRA, TenantStatus.PROVISIONING),
+    ("stack_up:infra", Step.PROVISIONING_INFRA, 15, Component.INFRA, TenantStatus.PROVISIONING),
     ("stack_up:app", Step.DEPLOYING_APP, 60, Component.APP, TenantStatus.PROVISIONING),
     ("record_resources:infra", Step.CREATING_RESOURCES, 80, None, TenantStatus.PROVISIONING),
     ("set_tenant_status:ACTIVE", Step.ACTIVATING, 90, None, TenantStatus.PROVISIONING),
@@ -60,7 +60,8 @@ async def test_status_query_follows_the_steps(harness: Harness) -> None:
             status = await status_with_progress(h)
             assert status.pulumi is not None
             # While IdP and infra run at once, the progress is one of theirs.
-            running = {"acme-idp", "acme-infra"} if component is None else {f"acme-{component}"}
+            parallel = key in ("stack_up:idp", "stack_up:infra")
+            running = {"acme-idp", "acme-infra"} if parallel else {f"acme-{component}"}
             assert status.pulumi.stack in running
             assert status.pulumi == Progress(
                 stack=status.pulumi.stack,
