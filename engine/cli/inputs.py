@@ -83,8 +83,9 @@ def provision_fields(opts: ProvisionOptions) -> dict[str, Any]:
         if value is not None:
             fields[name] = value
     if isinstance(key, str) and key:
-        fields.setdefault("tenant_id", key)
-        fields.setdefault("tenant_name", key)
+        # Derived within their own limits: a key too long is reported on the key alone.
+        fields.setdefault("tenant_id", key[:64])
+        fields.setdefault("tenant_name", key[:200])
     if opts.domains:
         fields["domains"] = list(opts.domains)
     if opts.emails:
@@ -113,7 +114,8 @@ def _subscription(opts: ProvisionOptions, given: object, key: object) -> Any:
         if value is not None:
             sub[name] = value
     sub.setdefault("plan_id", DEFAULT_PLAN)
-    sub.setdefault("id", f"sub-{key}" if isinstance(key, str) and key else "sub")
+    # Derived from the key, within the id's limit: a key too long is the key's error only.
+    sub.setdefault("id", (f"sub-{key}" if isinstance(key, str) and key else "sub")[:100])
     if "start_date" not in sub:
         sub["start_date"] = date.today().isoformat()
     if "end_date" not in sub:

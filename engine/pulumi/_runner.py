@@ -283,6 +283,8 @@ class PulumiRunner:
     ) -> DestroyResult:
         def run(stack: auto.Stack, tracker: ProgressTracker) -> DestroyResult:
             res = stack.destroy(on_event=tracker.on_event, remove=remove)
+            if remove:  # its workspace directory goes with it (they piled up)
+                shutil.rmtree(stack.workspace.work_dir, ignore_errors=True)
             return DestroyResult(
                 stack=name,
                 operation="destroy",

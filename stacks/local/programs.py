@@ -145,8 +145,13 @@ def _app(root: Path) -> ProgramFactory:
 
 
 def build_local_catalog(root: Path) -> ProgramCatalog:
-    """A catalog whose programs write JSON files under ``root`` (created if missing)."""
+    """A catalog whose programs write JSON files under ``root`` (created if missing).
+
+    ``root`` is made absolute here: the provider runs in the stack's workspace directory,
+    where a relative root (the default ``.state``) would name another place.
+    """
     root.mkdir(parents=True, exist_ok=True)
+    root = root.resolve()
     catalog = ProgramCatalog(name=f"local:{root}")
     catalog.register(Component.IDP, None, _idp(root))
     catalog.register(Component.INFRA, None, _infra(root))

@@ -243,6 +243,10 @@ BAD_INPUT = {
             "error: subscription.tier: Input should be 'silo', 'pooled' or 'bridge'",
         ],
     ),
+    "a key far too long": (  # issue 15: also blamed subscription.id, never set by the user
+        ["provision", "k" * 120, "--tier", "silo", "--email", "a@b.example.com"],
+        ["error: tenant_key: tenant key must be 3-32 characters, got 120"],
+    ),
     "end before start": (
         [*VALID, "--start", "2025-02-01", "--end", "2025-01-01"],
         ["error: subscription.end_date: subscription end_date is before start_date"],

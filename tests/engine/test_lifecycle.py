@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from engine.core.models import Component
+from engine.core.settings import Settings
 from engine.pulumi._runner import PulumiRunner
-from stacks.local import read_journal
+from stacks.local import local_catalog, read_journal
 from tests.conftest import make_spec
 from tests.engine.conftest import files_under
 
@@ -108,3 +111,35 @@ def test_list_stacks_filters_by_tenant(engine: PulumiRunner) -> None:
     assert [s.name for s in engine.list_stacks("globex")] == ["globex-app", "globex-idp"]
     assert [s.name for s in engine.list_stacks()] == ["acme-app", "globex-app", "globex-idp"]
     assert all(s.resource_count and s.resource_count >= 2 for s in engine.list_stacks())
+
+
+def test_a_relative_state_dir_puts_local_resources_under_it(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: with the default relative ``.state``, the files landed under the stack's
+    workspace (``.state/workspaces/<stack>/.state/local-resources``): the provider runs
+    there, and the catalog handed it a relative root."""
+    monkeypatch.chdir(tmp_path)
+    relative = Settings(_env_file=None, pulumi=settings.pulumi.model_copy())  # type: ignore[call-arg]
+    relative.pulumi.state_dir = Path(".state")
+    engine = PulumiRunner(relative, local_catalog(relative), stack_wait=60)
+
+    engine.up(make_spec("relk"), Component.INFRA)
+
+    assert files_under(tmp_path / ".state" / "local-resources", "relk") == [
+        f"relk/infra/{i}.json" for i in range(3)
+    ]
+    assert not list((tmp_path / ".state").glob("workspaces/*/.state"))
+
+
+def test_removing_a_stack_removes_its_workspace_directory(
+    engine: PulumiRunner, settings: Settings
+) -> None:
+    """Issue 15: workspace directories of removed stacks piled up under the state dir."""
+    engine.up(make_spec("gone"), Component.APP)
+    workspaces = settings.pulumi.state_dir / "workspaces"
+    assert [p.name for p in workspaces.iterdir() if p.name.startswith("gone-")] == ["gone-app"]
+
+    engine.destroy("gone", Component.APP, remove=True)
+
+    assert not [p for p in workspaces.iterdir() if p.name.startswith("gone-")]
