@@ -14,7 +14,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 with workflow.unsafe.imports_passed_through():
     from engine.core.contracts import Policy
     from engine.core.errors import INVALID_PAYLOAD
-    from engine.core.lenient import violations
+    from engine.core.lenient import summary, violations
 
 T = TypeVar("T")
 
@@ -92,9 +92,8 @@ def accept(input: Any) -> None:
     found = violations(input)
     if not found or not workflow.patched(INPUT_REJECTED_PATCH):
         return
-    summary = "; ".join(f"{v['field']}: {v['message']}" for v in found)
     raise ApplicationError(
-        f"invalid {type(input).__name__}: {summary}",
+        f"invalid {type(input).__name__}: {summary(found)}",
         {"violations": found},
         type=INVALID_PAYLOAD,
         non_retryable=True,

@@ -222,6 +222,22 @@ def status_from_proto(message: pb.TenantStatus) -> StatusView:
     return StatusView.model_validate(data)
 
 
+def change_to_proto(change: ResourceChange) -> pb.PlannedChange:
+    return pb.PlannedChange(
+        urn=change.urn, type=change.type, name=change.name, op=change.op, diffs=change.diffs
+    )
+
+
+def change_from_proto(message: pb.PlannedChange) -> ResourceChange:
+    return ResourceChange(
+        urn=message.urn,
+        type=message.type,
+        name=message.name,
+        op=message.op,
+        diffs=list(message.diffs),
+    )
+
+
 def preview_to_proto(view: PreviewView) -> pb.PreviewTenantResponse:
     return pb.PreviewTenantResponse(
         workflow_id=view.workflow_id,
@@ -231,10 +247,7 @@ def preview_to_proto(view: PreviewView) -> pb.PreviewTenantResponse:
             pb.ComponentPlan(
                 component=plan.component.value,
                 changes=plan.changes,
-                resources=[
-                    pb.PlannedChange(urn=r.urn, type=r.type, name=r.name, op=r.op, diffs=r.diffs)
-                    for r in plan.planned
-                ],
+                resources=[change_to_proto(r) for r in plan.planned],
             )
             for plan in view.plan
         ],
@@ -250,12 +263,7 @@ def preview_from_proto(message: pb.PreviewTenantResponse) -> PreviewView:
             ComponentPlan(
                 component=Component(plan.component),
                 changes=dict(plan.changes),
-                planned=[
-                    ResourceChange(
-                        urn=r.urn, type=r.type, name=r.name, op=r.op, diffs=list(r.diffs)
-                    )
-                    for r in plan.resources
-                ],
+                planned=[change_from_proto(r) for r in plan.resources],
             )
             for plan in message.components
         ],

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from engine.core.contracts import PlatformOperation, PlatformResult
-from engine.core.results import ResourceChange
 
 from ._gen import tenant_engine_pb2 as pb
+from .convert import change_from_proto, change_to_proto
 
 __all__ = ["platform_from_proto", "platform_to_proto"]
 
@@ -18,10 +18,7 @@ def platform_to_proto(result: PlatformResult) -> pb.PlatformResponse:
         operation=result.operation.value,
         exists=result.exists,
         changes=result.changes,
-        planned=[
-            pb.PlannedChange(urn=r.urn, type=r.type, name=r.name, op=r.op, diffs=r.diffs)
-            for r in result.planned
-        ],
+        planned=[change_to_proto(r) for r in result.planned],
         outputs={key: json.dumps(value) for key, value in result.outputs.items()},
         error=result.error or "",
         error_type=result.error_type or "",
@@ -34,10 +31,7 @@ def platform_from_proto(message: pb.PlatformResponse) -> PlatformResult:
         operation=PlatformOperation(message.operation),
         exists=message.exists,
         changes=dict(message.changes),
-        planned=[
-            ResourceChange(urn=r.urn, type=r.type, name=r.name, op=r.op, diffs=list(r.diffs))
-            for r in message.planned
-        ],
+        planned=[change_from_proto(r) for r in message.planned],
         outputs={key: json.loads(value) for key, value in message.outputs.items()},
         error=message.error or None,
         error_type=message.error_type or None,

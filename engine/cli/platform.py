@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from engine.core.contracts import PlatformResult
+from engine.core.contracts import PlatformOperation, PlatformResult
 
 from . import render
 from .backend import Backend
@@ -21,16 +20,10 @@ from .state import run
 __all__ = ["platform"]
 
 
-class Operation(StrEnum):
-    UP = "up"
-    PREVIEW = "preview"
-    STATUS = "status"
-
-
 def platform(
     ctx: typer.Context,
     operation: Annotated[
-        Operation,
+        PlatformOperation,
         typer.Argument(
             help="up (create or update it), preview (what up would change; changes nothing) "
             "or status (whether it exists, and its outputs)."

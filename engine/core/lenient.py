@@ -19,7 +19,7 @@ from typing import Annotated, Any, get_args, get_origin
 import pydantic
 from pydantic import AliasChoices, BaseModel, TypeAdapter
 
-__all__ = ["Violation", "build", "describe", "violations"]
+__all__ = ["Violation", "build", "describe", "summary", "violations"]
 
 Violation = dict[str, str]  # {"field": "contacts.0.email", "message": "..."}
 
@@ -35,6 +35,11 @@ def describe(exc: pydantic.ValidationError) -> list[Violation]:
         }
         for error in exc.errors(include_url=False)
     ]
+
+
+def summary(found: list[Violation]) -> str:
+    """``field: message; field: message``, the one-line form errors carry."""
+    return "; ".join(f"{v['field']}: {v['message']}" for v in found)
 
 
 def build(model: type[BaseModel], data: Any, found: list[Violation]) -> BaseModel:

@@ -180,9 +180,12 @@ class PulumiRunner:
         cancel: CancelToken | None = None,
     ) -> UpResult:
         """Create or update the shared platform stack that pooled and bridge tenants use."""
+        return self._up(PLATFORM_STACK, self._platform_program(), on_progress, cancel)
+
+    def _platform_program(self) -> auto.PulumiFn:
         if self.catalog.platform is None:
             raise CatalogError(f"catalog {self.catalog.name!r} has no platform program")
-        return self._up(PLATFORM_STACK, self.catalog.platform(), on_progress, cancel)
+        return self.catalog.platform()
 
     def _up(
         self,
@@ -249,27 +252,11 @@ class PulumiRunner:
         cancel: CancelToken | None = None,
     ) -> PreviewResult:
         """What ``ensure_platform`` would change (nothing is left changed)."""
-        if self.catalog.platform is None:
-            raise CatalogError(f"catalog {self.catalog.name!r} has no platform program")
-        return self._preview(PLATFORM_STACK, self.catalog.platform(), on_progress, cancel)
+        return self._preview(PLATFORM_STACK, self._platform_program(), on_progress, cancel)
 
     def platform_outputs(self) -> dict[str, Any]:
         """The platform stack's non-secret outputs."""
-
-        def run(stack: auto.Stack, _tracker: ProgressTracker) -> dict[str, Any]:
-            return _split_outputs(stack.outputs())[0]
-
-        return self._executor.run(
-            PLATFORM_STACK,
-            "outputs",
-            _noop_program,
-            run,
-            None,
-            None,
-            create=False,
-            mutating=False,
-            exclusive=False,
-        )
+        return self._outputs(PLATFORM_STACK, reveal=False)
 
     def destroy_platform(self, *, remove: bool = False) -> DestroyResult:
         return self._destroy(PLATFORM_STACK, remove, None, None)
@@ -303,8 +290,9 @@ class PulumiRunner:
         self, tenant_key: str, component: Component, *, reveal: bool = False
     ) -> dict[str, Any]:
         """The stack's outputs; secret values only when ``reveal`` is true."""
-        name = stack_name(tenant_key, component)
+        return self._outputs(stack_name(tenant_key, component), reveal=reveal)
 
+    def _outputs(self, name: str, *, reveal: bool) -> dict[str, Any]:
         def run(stack: auto.Stack, _tracker: ProgressTracker) -> dict[str, Any]:
             values = stack.outputs()
             if reveal:

@@ -27,7 +27,7 @@ from temporalio.converter import (
 from temporalio.exceptions import ApplicationError
 
 from engine.core.errors import INVALID_PAYLOAD
-from engine.core.lenient import build, describe
+from engine.core.lenient import build, describe, summary
 
 __all__ = ["INVALID_PAYLOAD", "data_converter"]
 
@@ -45,9 +45,8 @@ class _LenientJSON(PydanticJSONPlainPayloadConverter):
                     data = None
                 if isinstance(data, dict):
                     return build(type_hint, data, violations)
-            summary = "; ".join(f"{v['field']}: {v['message']}" for v in violations)
             raise ApplicationError(
-                f"invalid {exc.title}: {summary}",
+                f"invalid {exc.title}: {summary(violations)}",
                 {"violations": violations},
                 type=INVALID_PAYLOAD,
                 non_retryable=True,
