@@ -25,7 +25,7 @@ from engine.pulumi import ProgramCatalog
 
 from .app import app_program
 from .common import StackContext
-from .idp import idp_program
+from .idp import idp_adopters, idp_program
 from .infra import bridge_program, pooled_program, silo_program
 from .platform import platform_program
 
@@ -63,4 +63,5 @@ def build_catalog(settings: Settings) -> ProgramCatalog:
     catalog.register(Component.INFRA, Tier.BRIDGE, bridge)
     catalog.register(Component.APP, None, app)
     catalog.register(Component.IDP, None, idp)
+    catalog.adopters.update(idp_adopters(settings.keycloak))
     return catalog

@@ -61,6 +61,8 @@ class RecoveryReport(_Result):
     cleared_locks: list[str] = Field(default_factory=list)
     pending_operations: list[str] = Field(default_factory=list)
     repaired_files: list[str] = Field(default_factory=list)
+    # Resources an interrupted create had made, imported into the stack ("URN = ID").
+    adopted: list[str] = Field(default_factory=list)
 
 
 class OperationResult(_Result):

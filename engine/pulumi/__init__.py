@@ -9,7 +9,7 @@ engine events, and the mapping of Automation API failures onto ``engine.core.err
 
 from __future__ import annotations
 
-from ._catalog import ProgramCatalog, ProgramFactory, load_catalog
+from ._catalog import Adopter, ProgramCatalog, ProgramFactory, load_catalog
 from ._command import CancelToken
 from ._naming import PLATFORM_STACK, parse_stack_name, stack_name, tenant_stack_names
 from ._progress import ProgressCallback
@@ -17,6 +17,7 @@ from ._runner import PulumiRunner
 
 __all__ = [
     "PLATFORM_STACK",
+    "Adopter",
     "CancelToken",
     "ProgramCatalog",
     "ProgramFactory",

@@ -8,9 +8,9 @@ tests and users register their own, and ``Settings.pulumi.catalog`` names the on
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pulumi.automation import PulumiFn
 
@@ -20,9 +20,15 @@ from engine.core.models import Component, TenantSpec, Tier
 if TYPE_CHECKING:
     from engine.core.settings import Settings
 
-__all__ = ["ProgramCatalog", "ProgramFactory", "load_catalog"]
+__all__ = ["Adopter", "ProgramCatalog", "ProgramFactory", "load_catalog"]
 
 ProgramFactory = Callable[[TenantSpec], PulumiFn]
+
+# Finds a resource that a killed run asked its provider to create but never recorded:
+# given the resource's type token and the inputs of its pending create, the provider's
+# ID of the resource that exists (as Pulumi records it), or None when it does not exist
+# (then the next ``up`` creates it). Keyed in the catalog by the provider package (``"keycloak"``).
+Adopter = Callable[[str, Mapping[str, Any]], str | None]
 
 
 @dataclass
@@ -33,6 +39,10 @@ class ProgramCatalog:
     # The shared platform program (resources pooled and bridge tenants share), run as the
     # stack ``engine.naming.PLATFORM_STACK``; None when the catalog needs no shared stack.
     platform: Callable[[], PulumiFn] | None = None
+    # Per provider package, how to find what an interrupted create left behind (see
+    # Adopter). Packages without one get their interrupted creates dropped and created
+    # again, which suits programs with create-or-adopt semantics (the local provider).
+    adopters: dict[str, Adopter] = field(default_factory=dict, repr=False)
     _programs: dict[tuple[Component, Tier | None], ProgramFactory] = field(
         default_factory=dict, repr=False
     )
@@ -60,6 +70,11 @@ class ProgramCatalog:
     def build(self, spec: TenantSpec, component: Component) -> PulumiFn:
         """The program for one tenant component."""
         return self.program(component, spec.tier)(spec)
+
+    def adopt(self, type_token: str, inputs: Mapping[str, Any]) -> str | None:
+        """The provider ID of what an interrupted create of ``type_token`` made, if anything."""
+        adopter = self.adopters.get(type_token.split(":", 1)[0])
+        return adopter(type_token, inputs) if adopter is not None else None
 
     def __iter__(self) -> Iterator[tuple[Component, Tier | None]]:
         return iter(self._programs)

@@ -24,19 +24,24 @@ from engine.core.errors import (
     ConcurrentUpdateError,
     EngineError,
     OperationCancelledError,
+    ProviderError,
     StackNotFoundError,
 )
 from engine.core.results import RecoveryReport
 
+from ._catalog import Adopter
 from ._command import CancelToken, OperationCancelled
 from ._failures import classify
 from ._progress import ProgressCallback, ProgressTracker
 from ._recovery import (
+    PendingCreate,
     is_stale,
     parse_locks,
+    pending_creates,
     pending_operations,
     repair_file_backend,
     stack_settings_from_state,
+    with_adopted,
 )
 from ._workspace import WorkspaceFactory
 
@@ -56,8 +61,10 @@ class StackExecutor:
         *,
         stack_wait: float,
         stale_lock_after: timedelta,
+        adopt: Adopter | None = None,
     ) -> None:
         self.workspaces = workspaces
+        self._adopt = adopt
         self.project = workspaces.project
         self._stack_wait = stack_wait
         self._stale_lock_after = stale_lock_after
@@ -192,8 +199,34 @@ class StackExecutor:
         if not pending:
             return None
         log.warning("%s: resolving %d interrupted operation(s): %s", name, len(pending), pending)
+        creates = pending_creates(deployment)
+        found = self._find_created(name, creates)
+        if found:
+            exported = stack.export_stack()
+            adopted_state = with_adopted(exported.deployment or {}, found, creates)
+            stack.import_stack(auto.Deployment(version=exported.version, deployment=adopted_state))
+            log.warning("%s: adopted what interrupted creates made: %s", name, found)
         stack.refresh(clear_pending_creates=True)
-        return RecoveryReport(pending_operations=pending)
+        adopted = [f"{urn} = {id_}" for urn, id_ in found.items()]
+        return RecoveryReport(pending_operations=pending, adopted=adopted)
+
+    def _find_created(self, name: str, creates: list[PendingCreate]) -> dict[str, str]:
+        """URN -> import ID of each interrupted create the provider had carried out."""
+        if self._adopt is None:
+            return {}
+        found = {}
+        for create in creates:
+            try:
+                id_ = self._adopt(create.type, create.inputs)
+            except Exception as exc:
+                # Nothing changed yet: the activity's retry looks again.
+                raise ProviderError(
+                    f"cannot look up what the interrupted create of {create.urn} made: {exc}",
+                    stack=name,
+                ) from exc
+            if id_ is not None:
+                found[create.urn] = id_
+        return found
 
     def _repair_backend(self, name: str, message: str) -> list[str]:
         if "failed to load checkpoint" not in message:
@@ -225,4 +258,5 @@ def _merge(a: RecoveryReport | None, b: RecoveryReport | None) -> RecoveryReport
         cleared_locks=[*a.cleared_locks, *b.cleared_locks],
         pending_operations=[*a.pending_operations, *b.pending_operations],
         repaired_files=[*a.repaired_files, *b.repaired_files],
+        adopted=[*a.adopted, *b.adopted],
     )

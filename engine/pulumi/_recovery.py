@@ -16,9 +16,17 @@ Rules (documented in the README):
   atomically and is intact; the metadata is optional) and the command is run again.
 * Pending operations are resolved with ``pulumi refresh --clear-pending-creates``, which
   itself takes the lock: the refresh reconciles the resources in state with reality, and
-  interrupted creates are dropped so the next ``up`` creates them again. Programs in the
-  catalog create resources under deterministic names with create-or-adopt semantics, so
-  that second create adopts what the killed run made instead of duplicating it.
+  interrupted creates are dropped so the next ``up`` creates them again.
+* An interrupted create may have been carried out by the provider (the process died
+  between the provider's answer and the checkpoint write). Programs whose provider
+  creates or adopts under a deterministic name (the local provider) need nothing more.
+  For the others the catalog has an adopter per provider package
+  (``ProgramCatalog.adopters``): before the pending creates are dropped, it looks each
+  one up by the inputs it was created with, and what exists is recorded in the checkpoint
+  under the URN, provider and parent of its create (``pulumi stack import``; ``pulumi
+  import`` would need the language plugin the inline programs do without). The refresh
+  then reads its real state, and the next ``up`` updates it instead of failing on a
+  duplicate (Keycloak answers ``409 Conflict``) or leaving an orphan behind.
 """
 
 from __future__ import annotations
@@ -39,11 +47,14 @@ from pulumi.automation import StackSettings
 
 __all__ = [
     "LockInfo",
+    "PendingCreate",
     "is_stale",
     "parse_locks",
+    "pending_creates",
     "pending_operations",
     "repair_file_backend",
     "stack_settings_from_state",
+    "with_adopted",
 ]
 
 log = logging.getLogger(__name__)
@@ -111,6 +122,57 @@ def pending_operations(deployment: Mapping[str, Any]) -> list[str]:
     """``"<type> <urn>"`` for each operation a killed process left unfinished."""
     pending = deployment.get("pending_operations") or []
     return [f"{op.get('type', '?')} {op.get('resource', {}).get('urn', '?')}" for op in pending]
+
+
+@dataclass(frozen=True)
+class PendingCreate:
+    """A create a killed process started: what it asked the provider for."""
+
+    resource: Mapping[str, Any]  # the resource as the checkpoint holds it (no ID, no outputs)
+
+    @property
+    def urn(self) -> str:
+        return str(self.resource.get("urn", ""))
+
+    @property
+    def type(self) -> str:
+        return str(self.resource.get("type", ""))
+
+    @property
+    def inputs(self) -> Mapping[str, Any]:
+        return self.resource.get("inputs") or {}
+
+
+def pending_creates(deployment: Mapping[str, Any]) -> list[PendingCreate]:
+    """The interrupted creates of custom resources in a checkpoint."""
+    found = []
+    for op in deployment.get("pending_operations") or []:
+        resource = op.get("resource") or {}
+        if op.get("type") != "creating" or not resource.get("custom"):
+            continue
+        found.append(PendingCreate(resource))
+    return found
+
+
+def with_adopted(
+    deployment: Mapping[str, Any], adopted: Mapping[str, str], creates: list[PendingCreate]
+) -> dict[str, Any]:
+    """``deployment`` with the resources in ``adopted`` (URN -> provider ID) recorded as the
+    pending creates described them, and no pending operations left.
+
+    Outputs start as the create's inputs (the provider's state keys are its input names);
+    the refresh that follows reads the real ones. An adopted resource depends only on
+    resources recorded before the interruption, so appending it keeps the order valid.
+    """
+    resources = list(deployment.get("resources") or [])
+    for create in creates:
+        if create.urn not in adopted:
+            continue
+        entry = dict(create.resource)
+        entry["id"] = adopted[create.urn]
+        entry["outputs"] = {**create.inputs, "id": adopted[create.urn]}
+        resources.append(entry)
+    return {**deployment, "resources": resources, "pending_operations": []}
 
 
 def repair_file_backend(backend_url: str, project: str, stack: str) -> list[str]:

@@ -71,7 +71,10 @@ class PulumiRunner:
         self.workspaces = workspaces or WorkspaceFactory(settings)
         self.project = self.workspaces.project
         self._executor = StackExecutor(
-            self.workspaces, stack_wait=stack_wait, stale_lock_after=stale_lock_after
+            self.workspaces,
+            stack_wait=stack_wait,
+            stale_lock_after=stale_lock_after,
+            adopt=catalog.adopt,
         )
 
     # -- operations -------------------------------------------------------------------

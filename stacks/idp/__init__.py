@@ -6,12 +6,15 @@ from pulumi.automation import PulumiFn
 
 from engine.core.errors import ValidationError
 from engine.core.models import IdpProvider, TenantSpec
+from engine.core.settings import KeycloakSettings
+from engine.pulumi import Adopter
 
 from ..common import StackContext
 from .auth0 import auth0_program
 from .keycloak import keycloak_program
+from .keycloak_adopt import keycloak_adopter
 
-__all__ = ["auth0_program", "idp_program", "keycloak_program"]
+__all__ = ["auth0_program", "idp_adopters", "idp_program", "keycloak_adopter", "keycloak_program"]
 
 
 def idp_program(ctx: StackContext, spec: TenantSpec) -> PulumiFn:
@@ -26,3 +29,8 @@ def idp_program(ctx: StackContext, spec: TenantSpec) -> PulumiFn:
     if spec.idp.provider is IdpProvider.KEYCLOAK:
         return keycloak_program(ctx, spec)
     raise ValidationError(f"unsupported identity provider {spec.idp.provider!r}", field="idp")
+
+
+def idp_adopters(settings: KeycloakSettings) -> dict[str, Adopter]:
+    """The catalog's adopters for the IdP providers that need one (see ``keycloak_adopt``)."""
+    return {"keycloak": keycloak_adopter(settings)} if settings.url else {}

@@ -44,9 +44,10 @@ def local_catalog_with_idp(settings: Settings) -> ProgramCatalog:
 def with_real_idp(catalog: ProgramCatalog, settings: Settings) -> ProgramCatalog:
     """``catalog`` with its IdP component replaced by the real programs."""
     from stacks.common import StackContext  # the real programs' imports, only when asked
-    from stacks.idp import idp_program
+    from stacks.idp import idp_adopters, idp_program
 
     ctx = StackContext.from_settings(settings)
     catalog.register(Component.IDP, None, lambda spec: idp_program(ctx, spec))
+    catalog.adopters.update(idp_adopters(settings.keycloak))
     catalog.name = f"{catalog.name}+idp"
     return catalog

@@ -5,13 +5,20 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from engine.core.errors import ProviderError
 from engine.core.models import Component
+from engine.pulumi import ProgramCatalog, stack_name
 from engine.pulumi._runner import PulumiRunner
 from stacks.local import read_journal
 from tests.conftest import make_spec
 from tests.engine.conftest import files_under
+from tests.support.checkpoint import interrupt_creates
 from tests.support.processes import kill_group_and_wait, kill_processes_under
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,3 +87,55 @@ def test_sigkill_mid_up_then_next_operation_recovers_and_converges(
     # Nothing leaks: destroy leaves no file behind.
     engine.destroy("acme", Component.INFRA, remove=True)
     assert files_under(resources_root) == []
+
+
+def _adopt_existing_files(type_token: str, inputs: Mapping[str, Any]) -> str | None:
+    # The local provider's ID is the resource file's path under its root.
+    path = str(inputs.get("path", ""))
+    return path if path and (Path(str(inputs.get("root", ""))) / path).exists() else None
+
+
+def test_creates_a_killed_run_made_but_did_not_record_are_adopted_not_made_again(
+    engine: PulumiRunner, catalog: ProgramCatalog, resources_root: Path
+) -> None:
+    spec = make_spec("acme", parameters={"infra_resources": "3"})
+    engine.up(spec, Component.INFRA)
+    stack = stack_name("acme", Component.INFRA)
+    interrupted = interrupt_creates(
+        engine.workspaces.backend_url, engine.project, stack, {"acme-infra-1", "acme-infra-2"}
+    )
+    catalog.adopters["pulumi-python"] = _adopt_existing_files
+    creates_before = len(_creates(resources_root))
+
+    result = engine.up(spec, Component.INFRA)
+
+    assert result.recovered is not None
+    assert sorted(a.split(" = ")[0] for a in result.recovered.adopted) == sorted(interrupted)
+    # Adopted: recorded again from what exists, not created a second time.
+    assert len(_creates(resources_root)) == creates_before
+    assert files_under(resources_root, "acme") == [f"acme/infra/{i}.json" for i in range(3)]
+    assert engine.up(spec, Component.INFRA).changes == {"same": 4}
+
+
+def test_a_failing_lookup_changes_nothing_and_the_retry_recovers(
+    engine: PulumiRunner, catalog: ProgramCatalog, resources_root: Path
+) -> None:
+    spec = make_spec("acme", parameters={"infra_resources": "2"})
+    engine.up(spec, Component.INFRA)
+    stack = stack_name("acme", Component.INFRA)
+    interrupt_creates(engine.workspaces.backend_url, engine.project, stack, {"acme-infra-1"})
+
+    def unreachable(type_token: str, inputs: Mapping[str, Any]) -> str | None:
+        raise ConnectionRefusedError("the provider's API does not answer")
+
+    catalog.adopters["pulumi-python"] = unreachable
+    with pytest.raises(ProviderError) as failure:
+        engine.up(spec, Component.INFRA)
+    assert failure.value.retryable
+    assert "does not answer" in failure.value.message
+
+    # The pending create is still there for the retry to resolve.
+    catalog.adopters["pulumi-python"] = _adopt_existing_files
+    result = engine.up(spec, Component.INFRA)
+    assert result.recovered is not None and len(result.recovered.adopted) == 1
+    assert files_under(resources_root, "acme") == ["acme/infra/0.json", "acme/infra/1.json"]
