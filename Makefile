@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PKGS := engine stacks workflows activities
 
-.PHONY: setup test test-fast lint fmt typecheck check bench proto contract dev
+.PHONY: setup test test-fast lint fmt typecheck check bench proto contract dev image
 
 setup:
 	tools/setup.sh
@@ -40,3 +40,10 @@ dev:
 bench:
 	$(PY) -m bench.engine_up
 	$(PY) -m bench.provision_e2e
+
+# The container image, after `make setup` (its Pulumi CLI and uv go in): tools/image/build.sh.
+# BASE=debootstrap makes the base from Debian's packages where no container registry answers.
+BASE ?= docker.io/library/python:3.11-slim-bookworm
+IMAGE ?= localhost/tenant-engine:latest
+image:
+	BASE=$(BASE) IMAGE=$(IMAGE) tools/image/build.sh

@@ -10,24 +10,32 @@ for it to save state and release the lock, then reports the cancellation.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
 
 from temporalio import activity
 
 from engine.core.contracts import (
+    WORKFLOW_TYPES,
     Activity,
     PlatformInput,
     PlatformOperation,
     PlatformResult,
     StackActivityInput,
     StackActivityResult,
+    WorkflowKind,
 )
 from engine.core.errors import EngineError
+from engine.core.models import Component
 from engine.core.results import OperationResult, Progress
 from engine.pulumi import CancelToken, ProgressCallback, PulumiRunner
+from engine.telemetry import span
+from engine.telemetry.metrics import EngineMetrics, Outcome
 from engine.temporal import to_application_error
 
 __all__ = ["StackActivities"]
@@ -36,6 +44,11 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Operation = Callable[[CancelToken, ProgressCallback], T]
+
+PLATFORM = "platform"
+# A destroy run by provisioning is always its compensation (provisioning destroys nothing
+# else); the workflows are not told to say so, the activity knows whose it is.
+_PROVISION_TYPES = frozenset({WORKFLOW_TYPES[WorkflowKind.PROVISION], "ProvisionTenant"})
 
 
 def _result(res: OperationResult, **extra: Any) -> StackActivityResult:
@@ -60,6 +73,59 @@ class _Latest:
         self.value = progress
 
 
+class _Measured(Generic[T]):
+    """One operation as a Pulumi slot runs it: queue wait, slot use, duration and outcome
+    recorded, inside a span of its own."""
+
+    def __init__(
+        self,
+        metrics: EngineMetrics,
+        component: str,
+        name: str,
+        operation: Operation[T],
+        token: CancelToken,
+        progress: ProgressCallback,
+        queued: timedelta,
+    ) -> None:
+        self._metrics = metrics
+        self._component = component
+        self._name = name
+        self._operation = operation
+        self._token = token
+        self._progress = progress
+        self._queued = queued
+        self._submitted = time.monotonic()
+
+    def __call__(self) -> T:
+        metrics = self._metrics
+        started = time.monotonic()
+        metrics.queue_wait.record(self._queued + timedelta(seconds=started - self._submitted))
+        metrics.slot_taken()
+        outcome, changes = Outcome.FAILED, None
+        try:
+            with span(
+                f"{self._name} {self._component}",
+                {"tenant_engine.component": self._component, "tenant_engine.operation": self._name},
+            ):
+                result = self._operation(self._token, self._progress)
+            outcome = Outcome.SUCCEEDED
+            if self._name != "preview" and isinstance(result, OperationResult):
+                changes = result.changes
+            return result
+        except BaseException:
+            outcome = Outcome.CANCELLED if self._token.cancelled else Outcome.FAILED
+            raise
+        finally:
+            metrics.slot_released()
+            metrics.pulumi_operation(
+                self._component,
+                self._name,
+                outcome,
+                timedelta(seconds=time.monotonic() - started),
+                changes,
+            )
+
+
 class StackActivities:
     """Activities over a PulumiRunner; one instance per worker."""
 
@@ -70,9 +136,12 @@ class StackActivities:
         max_concurrent: int = 4,
         heartbeat_every: float = 1.0,
         cancel_grace: float = 120.0,
+        metrics: EngineMetrics | None = None,
     ) -> None:
         self._engine = engine
         self._pool = ThreadPoolExecutor(max_concurrent, thread_name_prefix="pulumi")
+        self._metrics = metrics or EngineMetrics()
+        self._metrics.slots(max_concurrent)
         self._every = heartbeat_every
         self._grace = cancel_grace
         # One platform operation at a time in this worker (other workers wait on the
@@ -103,7 +172,9 @@ class StackActivities:
                 on_progress=progress,
                 cancel=token,
                 refresh=input.refresh,
-            )
+            ),
+            input.component,
+            "up",
         )
         return _result(res, outputs=res.outputs, secret_outputs=res.secret_outputs)
 
@@ -112,21 +183,37 @@ class StackActivities:
         res = await self._run(
             lambda token, progress: self._engine.preview(
                 input.spec, input.component, on_progress=progress, cancel=token
-            )
+            ),
+            input.component,
+            "preview",
         )
         return _result(res, planned=res.planned)
 
     @activity.defn(name=Activity.STACK_DESTROY)
     async def stack_destroy(self, input: StackActivityInput) -> StackActivityResult:
-        res = await self._run(
-            lambda token, progress: self._engine.destroy(
-                input.spec.tenant_key,
+        compensating = activity.info().workflow_type in _PROVISION_TYPES
+        outcome = Outcome.FAILED
+        try:
+            res = await self._run(
+                lambda token, progress: self._engine.destroy(
+                    input.spec.tenant_key,
+                    input.component,
+                    remove=input.remove_stack,
+                    on_progress=progress,
+                    cancel=token,
+                ),
                 input.component,
-                remove=input.remove_stack,
-                on_progress=progress,
-                cancel=token,
+                "destroy",
             )
-        )
+            outcome = Outcome.SUCCEEDED
+        except asyncio.CancelledError:
+            outcome = Outcome.CANCELLED
+            raise
+        finally:
+            if compensating:
+                self._metrics.compensations.add(
+                    1, {"component": input.component.value, "outcome": outcome}
+                )
         return _result(res, existed=res.existed)
 
     @activity.defn(name=Activity.STACK_INSPECT)
@@ -135,14 +222,18 @@ class StackActivities:
         return await self._run(
             lambda _token, _progress: self._engine.has_resources(
                 input.spec.tenant_key, input.component
-            )
+            ),
+            input.component,
+            "inspect",
         )
 
     @activity.defn(name=Activity.STACK_OUTPUTS)
     async def stack_outputs(self, input: StackActivityInput) -> dict[str, Any]:
         """Non-secret outputs of a component (the app stack's inputs on deploy)."""
         return await self._run(
-            lambda _token, _progress: self._engine.outputs(input.spec.tenant_key, input.component)
+            lambda _token, _progress: self._engine.outputs(input.spec.tenant_key, input.component),
+            input.component,
+            "outputs",
         )
 
     @activity.defn(name=Activity.PLATFORM_UP)
@@ -157,13 +248,15 @@ class StackActivities:
             return done
         async with self._platform:
             if input.only_if_missing and await self._run(
-                lambda _token, _progress: self._engine.platform_exists()
+                lambda _token, _progress: self._engine.platform_exists(), PLATFORM, "inspect"
             ):
                 return done.model_copy(update={"exists": True})
             res = await self._run(
                 lambda token, progress: self._engine.ensure_platform(
                     on_progress=progress, cancel=token
-                )
+                ),
+                PLATFORM,
+                "up",
             )
         return done.model_copy(
             update={"exists": True, "changes": res.changes, "outputs": res.outputs}
@@ -175,11 +268,15 @@ class StackActivities:
         if self._engine.catalog.platform is None:
             return result
         async with self._platform:
-            exists = await self._run(lambda _token, _progress: self._engine.platform_exists())
+            exists = await self._run(
+                lambda _token, _progress: self._engine.platform_exists(), PLATFORM, "inspect"
+            )
             res = await self._run(
                 lambda token, progress: self._engine.preview_platform(
                     on_progress=progress, cancel=token
-                )
+                ),
+                PLATFORM,
+                "preview",
             )
         return result.model_copy(
             update={"exists": exists, "changes": res.changes, "planned": res.planned}
@@ -189,21 +286,32 @@ class StackActivities:
     async def platform_status(self, input: PlatformInput) -> PlatformResult:
         result = PlatformResult(success=True, operation=PlatformOperation.STATUS)
         if self._engine.catalog.platform is None or not await self._run(
-            lambda _token, _progress: self._engine.platform_exists()
+            lambda _token, _progress: self._engine.platform_exists(), PLATFORM, "inspect"
         ):
             return result
-        outputs = await self._run(lambda _token, _progress: self._engine.platform_outputs())
+        outputs = await self._run(
+            lambda _token, _progress: self._engine.platform_outputs(), PLATFORM, "outputs"
+        )
         return result.model_copy(update={"exists": True, "outputs": outputs})
 
-    async def _run(self, operation: Operation[T]) -> T:
-        token = CancelToken(grace=self._grace)
+    async def _run(self, operation: Operation[T], component: Component | str, name: str) -> T:
+        """Run ``operation`` (``name`` of ``component``: for metrics and the trace) on a
+        Pulumi slot, heartbeating its progress, and stop it when the activity is cancelled."""
+        token = CancelToken(grace=self._grace, previous_owners=_previous_owners())
         latest = _Latest()
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._pool, operation, token, latest.set)
+        # The pool's thread runs in this task's context: its spans are the activity's children.
+        context = contextvars.copy_context()
+        measured = _Measured(
+            self._metrics, str(component), name, operation, token, latest.set, _queued()
+        )
+        future = loop.run_in_executor(self._pool, context.run, measured)
         try:
             while True:
                 done, _ = await asyncio.wait({future}, timeout=self._every)
-                activity.heartbeat(latest.value)
+                # The CLI processes go with the progress: a retry of this activity after a
+                # lost worker may break the stack locks they hold (engine.pulumi._recovery).
+                activity.heartbeat(latest.value, token.owners)
                 if done:
                     break
             return future.result()
@@ -215,3 +323,28 @@ class StackActivities:
             raise
         except EngineError as exc:
             raise to_application_error(exc) from exc
+
+
+# Whether this activity's wait in its task queue was recorded (by its first operation).
+_QUEUE_WAIT_RECORDED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "queue_wait_recorded", default=False
+)
+
+
+def _queued() -> timedelta:
+    """How long this activity waited in its task queue before a worker took it (both times
+    are the Temporal server's); zero for its later operations (each activity runs in a task,
+    and so a context, of its own)."""
+    if _QUEUE_WAIT_RECORDED.get():
+        return timedelta(0)
+    _QUEUE_WAIT_RECORDED.set(True)
+    info = activity.info()
+    return max(info.started_time - info.current_attempt_scheduled_time, timedelta(0))
+
+
+def _previous_owners() -> list[str]:
+    """The CLI processes (``host:pid``) the previous attempt of this activity recorded."""
+    details = activity.info().heartbeat_details
+    if len(details) < 2 or not isinstance(details[1], list):
+        return []
+    return [str(owner) for owner in details[1]]

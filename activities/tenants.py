@@ -6,7 +6,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from engine.core.contracts import (
     AcquireTenantInput,
@@ -21,15 +23,42 @@ from engine.core.contracts import (
     SetAppVersionInput,
     SetStatusInput,
 )
-from engine.core.errors import EngineError, TenantBusyError
+from engine.core.errors import EngineError, RegistryUnavailableError, TenantBusyError
 from engine.core.models import TenantSpec
 from engine.notifications import NotificationContext, NotificationKind, Notifier
 from engine.registry import Lease, TenantRegistry, TenantResource
+from engine.telemetry.metrics import EngineMetrics
 from engine.temporal import run_has_closed, to_application_error
 
 __all__ = ["TenantActivities"]
 
 T = TypeVar("T")
+
+# What the workflow, its status and its outcome say when the registry's database is away;
+# the driver's own words (host, port, SQL) go to the worker log only.
+REGISTRY_UNAVAILABLE = (
+    "the tenant registry is unavailable: its database does not answer (the worker log has details)"
+)
+
+
+def _cause(exc: BaseException) -> BaseException | None:
+    """The failure's cause: none for the registry's errors (their text would reach history)."""
+    return None if isinstance(exc, RegistryUnavailableError | SQLAlchemyError) else exc
+
+
+def _failure(exc: EngineError | SQLAlchemyError) -> ApplicationError:
+    """The activity failure for ``exc``, in words fit for a progress line or an outcome."""
+    if isinstance(exc, RegistryUnavailableError):
+        activity.logger.warning("registry unavailable: %s", exc.message)
+        return to_application_error(RegistryUnavailableError(REGISTRY_UNAVAILABLE))
+    if isinstance(exc, EngineError):
+        return to_application_error(exc)
+    # Not an outage (those are RegistryUnavailableError): retried like any unexpected error.
+    activity.logger.error("registry call failed", exc_info=exc)
+    kind = type(exc).__name__
+    return ApplicationError(
+        f"the tenant registry failed ({kind}; the worker log has details)", type=kind
+    )
 
 
 def _resource(item: dict[str, Any]) -> TenantResource:
@@ -43,12 +72,23 @@ def _resource(item: dict[str, Any]) -> TenantResource:
     )
 
 
+def _kind(kind: str) -> str:
+    """The notice kind as a label: one of the known kinds, never free text."""
+    try:
+        return NotificationKind(kind).value
+    except ValueError:
+        return "unknown"
+
+
 class TenantActivities:
     """Thin: each activity is one registry or notifier call, run off the event loop."""
 
-    def __init__(self, registry: TenantRegistry, notifier: Notifier) -> None:
+    def __init__(
+        self, registry: TenantRegistry, notifier: Notifier, *, metrics: EngineMetrics | None = None
+    ) -> None:
         self._registry = registry
         self._notifier = notifier
+        self._metrics = metrics or EngineMetrics()
 
     def activities(self) -> list[Callable[..., Any]]:
         return [
@@ -123,8 +163,8 @@ class TenantActivities:
                 "taking over tenant %s from closed workflow %s", busy.tenant_id, holder.workflow_id
             )
             return await self._call(take, holder)
-        except EngineError as exc:
-            raise to_application_error(exc) from exc
+        except (EngineError, SQLAlchemyError) as exc:
+            raise _failure(exc) from _cause(exc)
 
     @activity.defn(name=Activity.REGISTER_TENANT)
     async def register_tenant(self, input: RegisterTenantInput) -> None:
@@ -174,11 +214,17 @@ class TenantActivities:
             )
             return result.sent
 
-        return await self._call(send)
+        outcome = "failed"
+        try:
+            sent = await self._call(send)
+            outcome = "sent" if sent else "duplicate"
+            return sent
+        finally:
+            self._metrics.notifications.add(1, {"kind": _kind(input.kind), "outcome": outcome})
 
     @staticmethod
     async def _call(fn: Callable[..., T], *args: Any) -> T:
         try:
             return await asyncio.to_thread(fn, *args)
-        except EngineError as exc:
-            raise to_application_error(exc) from exc
+        except (EngineError, SQLAlchemyError) as exc:
+            raise _failure(exc) from _cause(exc)

@@ -1,4 +1,4 @@
-"""Benchmark: `up` of a 10-resource stack through the engine vs the plain CLI.
+"""Benchmark: `up` of a new 10-resource stack, then `preview` of it, engine vs plain CLI.
 
     .venv/bin/python -m bench.engine_up [--runs 5] [--resources 10]
 
@@ -8,7 +8,9 @@ file backend, and both timings include creating that stack. The engine side is
 ``pulumi stack init`` then ``pulumi up --yes --skip-preview``. The Python language host plugin
 (``pulumi-language-python``) cannot be built from the Go module proxy here, so the plain
 CLI runs the program through the SDK's in-process language server (``--client``), exactly
-as ``pulumi up`` would run an inline program. Prints medians and the ratio.
+as ``pulumi up`` would run an inline program. Then each side previews the stack it made
+(``PulumiRunner.preview`` vs ``pulumi preview``). Engine and plain runs alternate, so load
+from elsewhere on the machine falls on both alike. Prints medians and the ratios.
 """
 
 from __future__ import annotations
@@ -33,16 +35,19 @@ from stacks.local import build_local_catalog
 from tests.conftest import PASSPHRASE, make_settings, make_spec
 
 
-def _engine_up(engine: PulumiRunner, key: str, resources: int) -> float:
+def _engine_up(engine: PulumiRunner, key: str, resources: int) -> tuple[float, float]:
     spec = make_spec(key, parameters={"infra_resources": str(resources)})
     started = time.perf_counter()
     engine.up(spec, Component.INFRA)
-    elapsed = time.perf_counter() - started
+    up = time.perf_counter() - started
+    started = time.perf_counter()
+    engine.preview(spec, Component.INFRA)
+    preview = time.perf_counter() - started
     engine.destroy(key, Component.INFRA, remove=True)
-    return elapsed
+    return up, preview
 
 
-def _plain_up(engine: PulumiRunner, key: str, resources: int, work: Path) -> float:
+def _plain_up(engine: PulumiRunner, key: str, resources: int, work: Path) -> tuple[float, float]:
     spec = make_spec(key, parameters={"infra_resources": str(resources)})
     stack = f"{key}-infra"
     env = {
@@ -78,7 +83,12 @@ def _plain_up(engine: PulumiRunner, key: str, resources: int, work: Path) -> flo
         started = time.perf_counter()
         subprocess.run([pulumi, "stack", "init", stack, "--non-interactive"], **run)  # type: ignore[call-overload]
         subprocess.run(cmd, **run)  # type: ignore[call-overload]
-        elapsed = time.perf_counter() - started
+        up = time.perf_counter() - started
+        preview_cmd = [pulumi, "preview", "--non-interactive", "--stack", stack]
+        preview_cmd += ["--client", f"127.0.0.1:{port}", "--exec-kind", "inline"]
+        started = time.perf_counter()
+        subprocess.run(preview_cmd, **run)  # type: ignore[call-overload]
+        preview = time.perf_counter() - started
     finally:
         server.stop(0)
     subprocess.run(
@@ -98,7 +108,7 @@ def _plain_up(engine: PulumiRunner, key: str, resources: int, work: Path) -> flo
         capture_output=True,
         check=False,
     )
-    return elapsed
+    return up, preview
 
 
 def main() -> None:
@@ -114,15 +124,19 @@ def main() -> None:
         # One warm-up each, so the first Python import cost is not counted.
         _engine_up(engine, "warm-engine", args.resources)
         _plain_up(engine, "warm-plain", args.resources, work)
-        engine_times = [_engine_up(engine, f"e{i}-bench", args.resources) for i in range(args.runs)]
-        plain_times = [
-            _plain_up(engine, f"p{i}-bench", args.resources, work) for i in range(args.runs)
-        ]
-    e, p = statistics.median(engine_times), statistics.median(plain_times)
-    print(f"up of {args.resources} resources, median of {args.runs} (seconds)")
-    print(f"  engine (PulumiRunner.up):      {e:.2f}   runs: {[round(t, 2) for t in engine_times]}")
-    print(f"  plain CLI (pulumi up --yes):   {p:.2f}   runs: {[round(t, 2) for t in plain_times]}")
-    print(f"  ratio engine / plain:          {e / p:.2f}")
+        engine_runs, plain_runs = [], []
+        for i in range(args.runs):
+            engine_runs.append(_engine_up(engine, f"e{i}-bench", args.resources))
+            plain_runs.append(_plain_up(engine, f"p{i}-bench", args.resources, work))
+    print(f"{args.resources} resources, median of {args.runs} (seconds)")
+    for at, what in ((0, "up of a new stack"), (1, "preview, no changes")):
+        engine_times = [run[at] for run in engine_runs]
+        plain_times = [run[at] for run in plain_runs]
+        e, p = statistics.median(engine_times), statistics.median(plain_times)
+        print(f"{what}:")
+        print(f"  engine: {e:.2f}   runs: {[round(t, 2) for t in engine_times]}")
+        print(f"  plain:  {p:.2f}   runs: {[round(t, 2) for t in plain_times]}")
+        print(f"  ratio engine / plain: {e / p:.2f}")
     sys.stdout.flush()
 
 

@@ -5,6 +5,7 @@
 * ``engine.registry``       tenants, status history, resources, the notification outbox
 * ``engine.notifications``  tenant notices by SES, SMTP or the log
 * ``engine.temporal``       ``TenantClient``: start and follow the tenant workflows
+* ``engine.telemetry``      metrics (Prometheus), traces (OpenTelemetry), log formats
 * ``engine.serving``        what the worker and the API share: run loop, health
 * ``engine.worker``         the worker entry point (``tenantctl worker``)
 * ``engine.api``            the gRPC API (``tenantctl api``)

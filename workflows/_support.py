@@ -12,7 +12,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from engine.core.contracts import Policy
+    from engine.core.contracts import PULUMI_QUEUE_SUFFIX, Policy
     from engine.core.errors import INVALID_PAYLOAD
     from engine.core.lenient import summary, violations
 
@@ -20,6 +20,10 @@ T = TypeVar("T")
 
 #: Recorded when a run refuses its input, so that replay refuses it again (and only then).
 INPUT_REJECTED_PATCH = "input-rejected"
+
+#: Recorded before the first Pulumi activity a run schedules on the Pulumi task queue
+#: (``PULUMI_QUEUE_SUFFIX``); runs recorded before it keep theirs on the workflow's queue.
+PULUMI_QUEUE_PATCH = "pulumi-task-queue"
 
 #: What compensation runs on: failures and cancellation. Not ``BaseException``: the SDK
 #: evicts a workflow from its cache by raising a BaseException into it, and compensating
@@ -46,6 +50,8 @@ def options(policy: Policy, *, long_running: bool = False) -> dict[str, Any]:
     if long_running:
         # Wait for the activity to stop the Pulumi run and save state before compensating.
         opts["cancellation_type"] = workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+        if workflow.patched(PULUMI_QUEUE_PATCH):
+            opts["task_queue"] = workflow.info().task_queue + PULUMI_QUEUE_SUFFIX
     return opts
 
 

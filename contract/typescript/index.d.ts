@@ -121,6 +121,7 @@ export interface ProvisioningStatus {
   cancelRequested?: boolean;
   cancellable?: boolean;
   pulumi?: Progress | null;
+  queuedS?: number | null;
 }
 
 export interface TenantDeprovisioningInput {

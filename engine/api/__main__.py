@@ -1,15 +1,21 @@
-"""``python -m engine.api``: serve the API alone (the worker runs elsewhere)."""
+"""``python -m engine.api [--log-format text|json]``: serve the API alone (the worker
+runs elsewhere)."""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
 
 from engine.serving import run_service
 
 from .server import run_api
 
 
-def main() -> None:
-    run_service(lambda settings, stop: run_api(settings, stop=stop))
+def main(argv: Sequence[str] = ()) -> None:
+    run_service(
+        lambda settings, stop: run_api(settings, stop=stop), argv, prog="python -m engine.api"
+    )
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

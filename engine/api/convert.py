@@ -38,7 +38,8 @@ def provision_fields(request: pb.ProvisionTenantRequest) -> dict[str, Any]:
     """The request as the mapping ``validation.provision_input`` takes.
 
     Proto3 cannot tell an empty string from an absent one; both reach validation as the
-    empty string, so an empty required field is reported like a bad one.
+    empty string, so an empty required field is reported like a bad one, and one with a
+    default (the subscription's id, plan and dates) gets its default.
     """
     fields: dict[str, Any] = {
         "tenant_id": request.tenant_id,

@@ -9,8 +9,9 @@ is still coming up, and a call made meanwhile is answered ``UnavailableError``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ from engine.core.errors import (
     FieldViolation,
     InvalidRequest,
     PreconditionError,
+    RegistryUnavailableError,
     StackError,
     TenantBusyError,
     TenantNotFoundError,
@@ -54,6 +56,8 @@ from .validation import (
     tenant_ref,
 )
 from .views import (
+    Dependency,
+    DependencyUnavailable,
     NoticeView,
     Outcome,
     PreviewView,
@@ -72,6 +76,27 @@ __all__ = ["TenantOperations"]
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# What a caller reads when the registry's database is away; the driver's own words (host,
+# port, SQL state) go to the log only.
+REGISTRY_UNAVAILABLE = (
+    "the tenant registry is unavailable: its database does not answer (the API log has details)"
+)
+
+
+@contextlib.contextmanager
+def _needs(dependency: Dependency, what: str = "", ref: TenantRef | None = None) -> Iterator[None]:
+    """Unavailability inside names ``dependency``; with ``what``, Temporal's errors mapped."""
+    try:
+        if what:
+            with temporal_errors(what, ref):
+                yield
+        else:
+            yield
+    except (DependencyUnavailable, RegistryUnavailableError):
+        raise
+    except UnavailableError as exc:
+        raise DependencyUnavailable(exc.message, dependency) from None
 
 
 class TenantOperations:
@@ -110,7 +135,9 @@ class TenantOperations:
                 try:
                     client = await connect(self.settings.temporal)
                 except RuntimeError as exc:  # the SDK's "Failed client connect: ..."
-                    raise UnavailableError(f"cannot reach Temporal at {address}: {exc}") from None
+                    raise DependencyUnavailable(
+                        f"cannot reach Temporal at {address}: {exc}", Dependency.TEMPORAL
+                    ) from None
                 self._client = TenantClient(client, self.settings)
             return self._client
 
@@ -129,6 +156,9 @@ class TenantOperations:
                     url = self.settings.registry.database_url
                     self._registry = await asyncio.to_thread(TenantRegistry, url)
             return await asyncio.to_thread(call, self._registry)
+        except RegistryUnavailableError as exc:
+            log.warning("registry call failed: %s", exc.message)
+            raise RegistryUnavailableError(REGISTRY_UNAVAILABLE) from None
         except EngineValidationError as exc:
             prefix = f"{exc.field}: " if exc.field else ""
             raise InvalidRequest(
@@ -161,14 +191,14 @@ class TenantOperations:
         input = provision_input(fields)
         await self.precheck("provision", input.tenant_id, input.tenant_key)
         client = await self.client()
-        with temporal_errors(f"provision workflow for tenant {input.tenant_id}"):
+        with _needs(Dependency.TEMPORAL, f"provision workflow for tenant {input.tenant_id}"):
             return started_view(await client.provision(input))
 
     async def preview(self, fields: Mapping[str, Any]) -> PreviewView:
         """Run the dry run and wait for its plan."""
         input = provision_input(fields, dry_run=True)
         client = await self.client()
-        with temporal_errors(f"preview workflow for tenant {input.tenant_id}"):
+        with _needs(Dependency.TEMPORAL, f"preview workflow for tenant {input.tenant_id}"):
             started = started_view(await client.provision(input))
             result = await client.result(WorkflowKind.PREVIEW, input.tenant_id)
         if not isinstance(result, ProvisionTenantResult):  # pragma: no cover - by contract
@@ -184,14 +214,14 @@ class TenantOperations:
         input = deprovision_input(fields)
         await self.precheck("deprovision", input.tenant_id)
         client = await self.client()
-        with temporal_errors(f"deprovision workflow for tenant {input.tenant_id}"):
+        with _needs(Dependency.TEMPORAL, f"deprovision workflow for tenant {input.tenant_id}"):
             return started_view(await client.deprovision(input))
 
     async def deploy(self, fields: Mapping[str, Any]) -> Started:
         input = deploy_input(fields)
         await self.precheck("deploy", input.tenant_id)
         client = await self.client()
-        with temporal_errors(f"deploy workflow for tenant {input.tenant_id}"):
+        with _needs(Dependency.TEMPORAL, f"deploy workflow for tenant {input.tenant_id}"):
             return started_view(await client.deploy(input))
 
     async def reconcile(self, fields: Mapping[str, Any]) -> Started:
@@ -199,7 +229,7 @@ class TenantOperations:
         input = reconcile_input(fields)
         await self.precheck("reconcile", input.tenant_id)
         client = await self.client()
-        with temporal_errors(f"reconcile workflow for tenant {input.tenant_id}"):
+        with _needs(Dependency.TEMPORAL, f"reconcile workflow for tenant {input.tenant_id}"):
             return started_view(await client.reconcile(input))
 
     async def platform(self, operation: object) -> PlatformResult:
@@ -211,7 +241,7 @@ class TenantOperations:
                 [FieldViolation("operation", "must be up, preview or status")]
             ) from None
         client = await self.client()
-        with temporal_errors("platform workflow"):
+        with _needs(Dependency.TEMPORAL, "platform workflow"):
             return await client.platform(chosen)
 
     async def notify(self, tenant: object, kind: object = "", resend: bool = False) -> Started:
@@ -234,11 +264,13 @@ class TenantOperations:
                     self._pulumi().outputs, record.tenant_key, Component.APP
                 )
             except StackError as exc:
-                raise UnavailableError(f"cannot read the app URL: {exc.message}") from None
+                raise DependencyUnavailable(
+                    f"cannot read the app URL: {exc.message}", Dependency.PULUMI
+                ) from None
             url = outputs.get("app_url")
             app_url = url if isinstance(url, str) else None
         client = await self.client()
-        with temporal_errors(f"notice to tenant {record.tenant_id}"):
+        with _needs(Dependency.TEMPORAL, f"notice to tenant {record.tenant_id}"):
             started = await client.notify(record.tenant_id, notice, app_url=app_url, resend=resend)
         return started_view(started)
 
@@ -247,7 +279,7 @@ class TenantOperations:
     async def status(self, tenant_id: object, kind: object = "") -> StatusView:
         ref = tenant_ref(tenant_id, kind)
         client = await self.client()
-        with temporal_errors(describe(ref), ref):
+        with _needs(Dependency.TEMPORAL, describe(ref), ref):
             return await self._status(client, ref)
 
     async def watch(self, tenant_id: object, kind: object = "") -> AsyncIterator[StatusView]:
@@ -255,7 +287,7 @@ class TenantOperations:
         ref = tenant_ref(tenant_id, kind)
         client = await self.client()
         last: StatusView | None = None
-        with temporal_errors(describe(ref), ref):
+        with _needs(Dependency.TEMPORAL, describe(ref), ref):
             while last is None or not last.done:
                 view = await self._status(client, ref)
                 if view != last:
@@ -270,9 +302,10 @@ class TenantOperations:
             async with asyncio.timeout(seconds):
                 status = await client.status(ref.kind, ref.tenant_id)
         except TimeoutError:
-            raise UnavailableError(
+            raise DependencyUnavailable(
                 f"no worker answered the status query of {describe(ref)} within {seconds:g}s; "
-                f"is a worker polling task queue {self.settings.temporal.task_queue!r}?"
+                f"is a worker polling task queue {self.settings.temporal.task_queue!r}?",
+                Dependency.WORKER,
             ) from None
         except WorkflowQueryFailedError as exc:  # e.g. its workflow task keeps failing
             raise PreconditionError(
@@ -285,14 +318,15 @@ class TenantOperations:
         ref = tenant_ref(tenant_id, kind)
         client = await self.client()
         wf_id = workflow_id(ref.kind, ref.tenant_id)
-        with temporal_errors(describe(ref), ref):
+        with _needs(Dependency.TEMPORAL, describe(ref), ref):
             description = await client.handle(ref.kind, ref.tenant_id).describe()
             if description.status != WorkflowExecutionStatus.RUNNING:
                 state = description.status.name if description.status else "UNKNOWN"
                 raise PreconditionError(f"workflow {wf_id} has already ended ({state})")
-            await client.cancel(
-                ref.kind, ref.tenant_id, query_timeout=self._query_timeout.total_seconds()
-            )
+            with _needs(Dependency.WORKER):  # no worker answered its status query
+                await client.cancel(
+                    ref.kind, ref.tenant_id, query_timeout=self._query_timeout.total_seconds()
+                )
         log.info("cancellation of %s requested", wf_id)
         return wf_id
 
@@ -376,7 +410,9 @@ class TenantOperations:
         except ConfigurationError as exc:
             raise PreconditionError(f"cannot list stacks: {exc.message}") from None
         except StackError as exc:
-            raise UnavailableError(f"cannot read the Pulumi backend: {exc.message}") from None
+            raise DependencyUnavailable(
+                f"cannot read the Pulumi backend: {exc.message}", Dependency.PULUMI
+            ) from None
         return StackList(tenant_key=record.tenant_key, stacks=stacks)
 
     def _pulumi(self) -> PulumiRunner:

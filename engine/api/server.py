@@ -1,27 +1,28 @@
 """The API server: TenantService, health and reflection on one grpc.aio server.
 
-Health (``grpc.health.v1``, no credentials needed) answers for two names:
-``""`` is SERVING while the process serves (liveness), ``tenant.engine.v1.TenantService``
-is SERVING only while Temporal answers (readiness). TLS when ``api.tls_cert`` is set,
-client certificates required when ``api.tls_client_ca`` is set too (mTLS), bearer token
-when ``api.token`` is set (see ``engine.api.auth``).
+Health (``grpc.health.v1``, no credentials needed; see ``engine.serving._health``):
+``"liveness"`` and ``""`` are SERVING while the process serves; ``"readiness"`` (and
+``tenant.engine.v1.TenantService``, its older name) only while Temporal and the tenant
+registry answer. Prometheus metrics on ``api.metrics_listen`` when set. TLS when
+``api.tls_cert`` is set, client certificates required when ``api.tls_client_ca`` is set
+too (mTLS), bearer token when ``api.token`` is set (see ``engine.api.auth``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from engine.core.errors import ConfigurationError
 from engine.core.settings import ApiSettings, Settings
-from engine.serving import follow_temporal
+from engine.serving import Health, RegistryProbe, RequestMetrics
+from engine.telemetry.temporal import ServiceTelemetry
 
 from ._gen import tenant_engine_pb2_grpc as pb_grpc
 from .auth import BearerTokenInterceptor
@@ -32,9 +33,6 @@ from .service import TenantServicer
 __all__ = ["ApiServer", "run_api"]
 
 log = logging.getLogger(__name__)
-
-_SERVING = health_pb2.HealthCheckResponse.SERVING
-_NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -72,9 +70,10 @@ class ApiServer:
         self.settings = settings
         self.operations = operations or TenantOperations(settings)
         self._health_interval = health_interval
-        self._health = health.aio.HealthServicer()
+        self._health = Health(readiness_aliases=(SERVICE_NAME,))
+        self._registry = RegistryProbe(settings.registry.database_url)
         self._server: grpc.aio.Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._telemetry: ServiceTelemetry | None = None
         self.port = 0
 
     @property
@@ -84,8 +83,22 @@ class ApiServer:
 
     async def start(self) -> None:
         api = self.settings.api
-        interceptors = []
-        if api.token is not None and api.token.get_secret_value():
+        telemetry = ServiceTelemetry.start(
+            self.settings, role="api", metrics_listen=api.metrics_listen
+        )
+        try:
+            await self._start(telemetry)
+        except BaseException:
+            telemetry.close()
+            raise
+        self._telemetry = telemetry
+
+    async def _start(self, telemetry: ServiceTelemetry) -> None:
+        api = self.settings.api
+        # Metrics first: calls the token check refuses are counted too.
+        interceptors: list[grpc.aio.ServerInterceptor] = [RequestMetrics(telemetry.api_metrics())]
+        authenticated = api.token is not None and bool(api.token.get_secret_value())
+        if api.token is not None and authenticated:
             interceptors.append(BearerTokenInterceptor(api.token.get_secret_value()))
         else:
             log.warning("API authentication is off (no api.token): for local development only")
@@ -94,7 +107,7 @@ class ApiServer:
         pb_grpc.add_TenantServiceServicer_to_server(  # type: ignore[no-untyped-call]
             TenantServicer(self.operations), server
         )
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health.servicer, server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
         )
@@ -107,36 +120,34 @@ class ApiServer:
             raise ConfigurationError(f"API cannot listen on {api.listen}: {exc}") from None
         await server.start()
         self._server = server
-        await self._health.set("", _SERVING)
-        # Ready once Temporal answers; the first check runs at once, off the start path.
-        await self._health.set(SERVICE_NAME, _NOT_SERVING)
-        self._task = asyncio.create_task(
-            follow_temporal(
-                self._health,
-                self.operations.temporal_reachable,
-                (SERVICE_NAME,),
-                self._health_interval.total_seconds(),
-            ),
-            name="api-health",
+        # Live at once; ready once Temporal and the registry answer (checked at once, then
+        # every health_interval, off the start path).
+        await self._health.start()
+        self._health.follow(
+            {"temporal": self.operations.temporal_reachable, "registry": self._registry},
+            self._health_interval.total_seconds(),
         )
         log.info(
             "API on %s (%s, auth %s)",
             self.address,
             "mTLS" if api.tls_client_ca else "TLS" if credentials else "plaintext",
-            "on" if interceptors else "off",
+            "on" if authenticated else "off",
         )
 
+    async def not_ready(self) -> None:
+        """A stop is coming: readiness NOT_SERVING (load balancers stop sending calls)."""
+        await self._health.not_ready()
+
     async def stop(self, grace: float = 5.0) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
         if self._server is not None:
-            await self._health.enter_graceful_shutdown()
+            await self._health.stop()
             await self._server.stop(grace)
             self._server = None
+        await asyncio.to_thread(self._registry.close)
         await self.operations.close()
+        if self._telemetry is not None:
+            self._telemetry.close()
+            self._telemetry = None
 
 
 async def run_api(
@@ -149,5 +160,6 @@ async def run_api(
         if ready is not None:
             ready.set()
         await stop.wait()
+        await server.not_ready()
     finally:
         await server.stop()

@@ -1,9 +1,11 @@
 """The gRPC servicer: messages in, ``TenantOperations`` calls, messages or statuses out.
 
 A refused request is INVALID_ARGUMENT with a BadRequest per field; the other API errors
-map as ``engine.api.status`` says. An unexpected exception is logged with its traceback
-and answered INTERNAL without its details (they may hold what a caller should not see);
-bad input never gets there, because it is refused by validation first.
+map as ``engine.api.status`` says, and UNAVAILABLE names the dependency that did not
+answer (``views.DEPENDENCY_METADATA``) so a client tells it from the API being down. An
+unexpected exception is logged with its traceback and answered INTERNAL without its
+details (they may hold what a caller should not see); bad input never gets there,
+because it is refused by validation first.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, NoReturn, TypeVar
 
 import grpc
 
-from engine.core.errors import EngineError, InvalidRequest
+from engine.core.errors import EngineError, InvalidRequest, UnavailableError
 
 from . import convert, convert_history, convert_lists
 from ._gen import tenant_engine_pb2 as pb
@@ -22,6 +24,7 @@ from ._gen import tenant_engine_pb2_grpc as pb_grpc
 from .convert_platform import platform_to_proto
 from .operations import TenantOperations
 from .status import to_grpc_status
+from .views import DEPENDENCY_METADATA, unavailable_dependency
 
 __all__ = ["TenantServicer"]
 
@@ -34,7 +37,12 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 async def _abort(context: Context, exc: BaseException) -> NoReturn:
     if isinstance(exc, EngineError | InvalidRequest):
-        await context.abort_with_status(to_grpc_status(exc))
+        status = to_grpc_status(exc)
+        dependency = unavailable_dependency(exc) if isinstance(exc, UnavailableError) else None
+        if dependency is not None:  # the API answers; what it needs does not
+            metadata = (*status.trailing_metadata, (DEPENDENCY_METADATA, dependency.value))
+            await context.abort(status.code, status.details, metadata)
+        await context.abort_with_status(status)
     log.error("internal error", exc_info=exc)
     await context.abort(grpc.StatusCode.INTERNAL, "internal error; the server log has details")
 

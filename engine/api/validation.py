@@ -6,6 +6,11 @@ It comes out as the workflow input, or as ``InvalidRequest`` naming every bad fi
 its path (``contacts[0].email``). Nothing here talks to Temporal: a refused request has
 started nothing.
 
+Defaults are the same for the API and the CLI (``provision_defaults``): a subscription
+without an id, plan or dates gets ``sub-<key>``, plan ``standard``, today and a year from
+its start; a preview without contacts plans with a placeholder (``PREVIEW_CONTACT``),
+because a dry run contacts no one.
+
 Besides the models' own rules, requests are bounded (how many domains and parameters,
 how long a parameter may be) so that no request can outgrow a Temporal payload.
 """
@@ -13,6 +18,7 @@ how long a parameter may be) so that no request can outgrow a Temporal payload.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,15 +36,19 @@ from engine.core.models import TenantId, TenantStatus, Tier
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "DEFAULT_PLAN",
+    "DEFAULT_TERM",
     "MAX_DOMAINS",
     "MAX_PAGE_SIZE",
     "MAX_PARAMETERS",
+    "PREVIEW_CONTACT",
     "ListQuery",
     "TenantRef",
     "deploy_input",
     "deprovision_input",
     "field_path",
     "list_query",
+    "provision_defaults",
     "provision_input",
     "reconcile_input",
     "tenant_ref",
@@ -52,6 +62,11 @@ MAX_DOMAINS = 100
 MAX_PARAMETERS = 50
 MAX_PARAMETER_KEY = 64
 MAX_PARAMETER_VALUE = 1024
+DEFAULT_PLAN = "standard"
+DEFAULT_TERM = timedelta(days=365)
+# Who a preview "contacts" when the request names no one (reserved domain, RFC 2606).
+PREVIEW_CONTACT = {"email": "preview@example.com", "first_name": "Preview", "is_primary": True}
+_DEFAULTED = ("id", "plan_id", "start_date", "end_date")  # subscription fields
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -112,8 +127,36 @@ def violations(exc: PydanticValidationError) -> list[FieldViolation]:
     return found
 
 
+def provision_defaults(fields: Mapping[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+    """``fields`` with the defaults of what they leave out (absent or empty).
+
+    The subscription's id (``sub-<key>``, within its limit: a key too long is the key's
+    error only), plan and dates; for a dry run, a placeholder contact. A subscription that
+    is absent stays absent (its tier has no default), and so is anything not a mapping.
+    """
+    fields = dict(fields)
+    key = fields.get("tenant_key")
+    if dry_run and not fields.get("contacts"):
+        fields["contacts"] = [dict(PREVIEW_CONTACT)]
+    given = fields.get("subscription")
+    if isinstance(given, Mapping):
+        sub = {k: v for k, v in given.items() if k not in _DEFAULTED or v not in ("", None)}
+        sub.setdefault("plan_id", DEFAULT_PLAN)
+        sub.setdefault("id", (f"sub-{key}" if isinstance(key, str) and key else "sub")[:100])
+        sub.setdefault("start_date", date.today().isoformat())
+        if "end_date" not in sub:
+            try:
+                start = date.fromisoformat(str(sub["start_date"]))
+                sub["end_date"] = (start + DEFAULT_TERM).isoformat()
+            except ValueError:
+                pass  # the start date is reported; no end to derive
+        fields["subscription"] = sub
+    return fields
+
+
 def provision_input(fields: Mapping[str, Any], *, dry_run: bool = False) -> ProvisionTenantInput:
     """The ProvisionTenant (or, with ``dry_run``, PreviewTenant) request, validated."""
+    fields = provision_defaults(fields, dry_run=dry_run)
     limits = _limits(fields)
     try:
         model = ProvisionTenantInput.model_validate({**fields, "dry_run": dry_run})

@@ -7,15 +7,20 @@ the messages back, so ``tenantctl --direct`` and ``tenantctl`` over the API prin
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.core.contracts import ComponentPlan, StepFailure, WorkflowKind, WorkflowStatus
+from engine.core.errors import RegistryUnavailableError, UnavailableError
 from engine.core.models import IdpProvider, TenantStatus, Tier
 from engine.core.results import StackInfo
 
 __all__ = [
+    "DEPENDENCY_METADATA",
+    "Dependency",
+    "DependencyUnavailable",
     "NoticeView",
     "Outcome",
     "PreviewView",
@@ -27,6 +32,7 @@ __all__ = [
     "TenantPage",
     "TenantView",
     "TransitionView",
+    "unavailable_dependency",
 ]
 
 
@@ -155,3 +161,36 @@ class TenantHistory(_View):
     owner_operation: str | None = None
     retained: list[RetainedView] = Field(default_factory=list)
     notices: list[NoticeView] = Field(default_factory=list)
+
+
+# -- what is unavailable ----------------------------------------------------------------
+
+# The trailing metadata key of an UNAVAILABLE answer naming the dependency that did not
+# answer; a client that gets UNAVAILABLE without it did not reach the API at all.
+DEPENDENCY_METADATA = "tenant-engine-unavailable"
+
+
+class Dependency(StrEnum):
+    """What the API needs besides itself."""
+
+    TEMPORAL = "temporal"
+    REGISTRY = "registry"
+    WORKER = "worker"
+    PULUMI = "pulumi-backend"
+
+
+class DependencyUnavailable(UnavailableError):
+    """The API answered, but ``dependency`` did not (the CLI's hint names it)."""
+
+    def __init__(self, message: str, dependency: Dependency) -> None:
+        super().__init__(message)
+        self.dependency = dependency
+
+
+def unavailable_dependency(exc: UnavailableError) -> Dependency | None:
+    """Which dependency an unavailable error is about; None if the API's own."""
+    if isinstance(exc, DependencyUnavailable):
+        return exc.dependency
+    if isinstance(exc, RegistryUnavailableError):
+        return Dependency.REGISTRY
+    return None

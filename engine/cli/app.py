@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -129,16 +128,28 @@ def dev(
             "real realm (catalog local+idp unless --catalog says otherwise).",
         ),
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log to the terminal.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Log INFO to the terminal, with tracebacks (without: warnings, one line each; "
+            "dev.log has everything).",
+        ),
+    ] = False,
 ) -> None:
     """Run Temporal, the worker and the API locally, in one command (Ctrl-C stops it all)."""
     # Imported here: the worker brings Pulumi and the Temporal SDK; other commands need neither.
-    from .dev import dev_keycloak, dev_settings, serve, with_keycloak
+    from .dev import configure_logging, dev_keycloak, dev_settings, serve, with_keycloak
     from .devserver import TemporalDevServer
     from .keycloak import KeycloakStartError
 
     state: CliState = ctx.obj
-    base = state.settings()
+    try:
+        base = state.settings()
+    except EngineError as exc:
+        render.print_error(exc)
+        raise typer.Exit(ExitCode.USAGE) from None
     directory = state_dir or base.pulumi.state_dir
     try:
         settings, notes = dev_settings(
@@ -151,7 +162,7 @@ def dev(
     except OSError as exc:
         render.err.print(f"error: --state-dir: {exc}", markup=False)
         raise typer.Exit(ExitCode.USAGE) from None
-    _configure_logging(directory / "dev.log", verbose)
+    configure_logging(directory / "dev.log", verbose=verbose)
     server = TemporalDevServer(
         port=temporal_port,
         ui_port=ui_port or temporal_port + 1000,
@@ -176,19 +187,6 @@ def dev(
         render.err.print(f"error: keycloak: {exc}", markup=False)
         code = ExitCode.FAILED
     exit_now(int(code))  # the worker's Temporal runtime must not outlive us (see exit_now)
-
-
-def _configure_logging(path: Path, verbose: bool) -> None:
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    to_file = logging.FileHandler(path)
-    to_file.setFormatter(formatter)
-    to_terminal = logging.StreamHandler()
-    to_terminal.setFormatter(formatter)
-    to_terminal.setLevel(logging.INFO if verbose else logging.WARNING)
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    root.addHandler(to_file)
-    root.addHandler(to_terminal)
 
 
 def main() -> None:

@@ -19,6 +19,9 @@ from engine.api.convert_platform import platform_from_proto
 from engine.api.protocol import pb, pb_grpc
 from engine.api.status import from_rpc_error
 from engine.api.views import (
+    DEPENDENCY_METADATA,
+    Dependency,
+    DependencyUnavailable,
     PreviewView,
     StackList,
     Started,
@@ -27,7 +30,7 @@ from engine.api.views import (
     TenantPage,
 )
 from engine.core.contracts import PlatformResult, ProvisionTenantInput
-from engine.core.errors import FieldViolation, InvalidRequest
+from engine.core.errors import FieldViolation, InvalidRequest, UnavailableError
 from engine.core.settings import Settings
 
 __all__ = ["Backend", "DirectBackend", "GrpcBackend", "TlsFiles"]
@@ -116,6 +119,19 @@ class DirectBackend:
         return await self._ops.platform(operation)
 
 
+def _api_error(error: grpc.RpcError) -> Exception:
+    """The error a failed call stands for; UNAVAILABLE names the dependency when the API
+    answered for one (``DEPENDENCY_METADATA``), and is the API's own otherwise."""
+    found = from_rpc_error(error)
+    if not isinstance(found, UnavailableError):
+        return found
+    trailing_of = getattr(error, "trailing_metadata", None)
+    for key, value in (trailing_of() if callable(trailing_of) else None) or ():
+        if key == DEPENDENCY_METADATA and value in set(Dependency):
+            return DependencyUnavailable(found.message, Dependency(value))
+    return found
+
+
 @dataclass(frozen=True)
 class TlsFiles:
     ca: Path | None = None
@@ -174,7 +190,7 @@ class GrpcBackend:
         try:
             return await method(request, metadata=self._metadata, timeout=deadline)
         except grpc.RpcError as exc:
-            raise from_rpc_error(exc) from None
+            raise _api_error(exc) from None
 
     async def provision(self, input: ProvisionTenantInput) -> Started:
         started = await self._call(self.stub.ProvisionTenant, convert.provision_request(input))
@@ -206,7 +222,7 @@ class GrpcBackend:
             async for message in call:
                 yield convert.status_from_proto(message)
         except grpc.RpcError as exc:
-            raise from_rpc_error(exc) from None
+            raise _api_error(exc) from None
         finally:
             call.cancel()
 

@@ -18,6 +18,7 @@ import secrets
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from pydantic import SecretStr
 from rich.table import Table
@@ -33,7 +34,15 @@ from .exit_codes import ExitCode
 from .keycloak import FETCH_SCRIPT, KeycloakServer, fetch_keycloak, running_keycloak
 from .state import client_address
 
-__all__ = ["CATALOGS", "dev_keycloak", "dev_settings", "serve", "with_keycloak"]
+__all__ = [
+    "CATALOGS",
+    "OneLineFormatter",
+    "configure_logging",
+    "dev_keycloak",
+    "dev_settings",
+    "serve",
+    "with_keycloak",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +53,54 @@ CATALOGS = {
 }
 _PASSPHRASE_FILE = "passphrase"
 _KEYCLOAK_PASSWORD_FILE = "keycloak-admin-password"
+
+
+_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class OneLineFormatter(logging.Formatter):
+    """One line per event: an exception by its type and first line, never a traceback.
+
+    For the terminal of ``tenantctl dev`` without ``-v``: an activity retried or cancelled
+    is an ordinary event there (the SDK logs each failed attempt with its traceback).
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            kind = getattr(error, "type", None)
+            name = kind if isinstance(kind, str) and kind else type(error).__name__
+            message += f": {name}: {_first_line(str(error))}"
+        flat = logging.makeLogRecord(
+            {**record.__dict__, "msg": _first_line(message), "args": None,
+             "exc_info": None, "exc_text": None, "stack_info": None}
+        )  # fmt: skip
+        return super().format(flat)
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines() or [""]
+    return lines[0] + (" …" if len(lines) > 1 else "")
+
+
+def configure_logging(
+    path: Path, *, verbose: bool, stream: TextIO | None = None
+) -> list[logging.Handler]:
+    """Everything (INFO, tracebacks) to ``path``; the terminal gets WARNING and up, one line
+    each, or with ``verbose`` INFO and up with tracebacks. Returns the handlers added."""
+    to_file = logging.FileHandler(path)
+    to_file.setFormatter(logging.Formatter(_LOG_FORMAT))
+    to_terminal = logging.StreamHandler(stream)
+    to_terminal.setFormatter(
+        logging.Formatter(_LOG_FORMAT) if verbose else OneLineFormatter(_LOG_FORMAT)
+    )
+    to_terminal.setLevel(logging.INFO if verbose else logging.WARNING)
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(to_file)
+    root.addHandler(to_terminal)
+    return [to_file, to_terminal]
 
 
 def _passphrase(state_dir: Path, name: str = _PASSPHRASE_FILE) -> tuple[SecretStr, bool]:
@@ -160,6 +217,29 @@ async def _both(a: asyncio.Event, b: asyncio.Event) -> None:
     await b.wait()
 
 
+async def _watch(server: TemporalDevServer, stop: asyncio.Event) -> bool:
+    """Stop everything when the dev server exits on its own; True if it did.
+
+    Nothing restarts it: whatever killed it (or took its port) is for the user to see,
+    and ``tenantctl dev`` run again starts one on the same database.
+    """
+    returncode = await server.wait()
+    if stop.is_set():
+        return False
+    how = (
+        f"was killed (signal {-returncode})"
+        if returncode is not None and returncode < 0
+        else f"exited with code {returncode}"
+    )
+    render.err.print(
+        f"error: the Temporal dev server {how}; stopping the API and the worker "
+        f"(its log: {server.log_file})",
+        markup=False,
+    )
+    stop.set()
+    return True
+
+
 async def serve(settings: Settings, server: TemporalDevServer, notes: list[str]) -> ExitCode:
     """Run everything until a signal; returns the exit code."""
     loop = asyncio.get_running_loop()
@@ -194,7 +274,8 @@ async def serve(settings: Settings, server: TemporalDevServer, notes: list[str])
             asyncio.create_task(run_api(settings, stop=stop, ready=api_ready), name="api"),
         ]
         ready = asyncio.create_task(_both(worker_ready, api_ready))
-        await asyncio.wait([*tasks, ready], return_when=asyncio.FIRST_COMPLETED)
+        watchdog = asyncio.create_task(_watch(server, stop))
+        await asyncio.wait([*tasks, ready, watchdog], return_when=asyncio.FIRST_COMPLETED)
         ready.cancel()
         if not (worker_ready.is_set() and api_ready.is_set()):
             stop.set()
@@ -210,6 +291,9 @@ async def serve(settings: Settings, server: TemporalDevServer, notes: list[str])
                 markup=False,
             )
         await asyncio.gather(*tasks, return_exceptions=True)
+        if watchdog.done() and watchdog.result():
+            code = ExitCode.FAILED
+        watchdog.cancel()  # from here on, the server stops because we stop it
         for task in tasks:
             exc = None if task.cancelled() else task.exception()
             if exc is None:

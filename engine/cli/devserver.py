@@ -3,6 +3,7 @@
 It runs in its own session, so a Ctrl-C in the terminal reaches ``tenantctl dev`` only;
 ``tenantctl dev`` stops the worker first (it needs Temporal to shut down cleanly) and the
 server last: SIGTERM, then SIGKILL if it has not exited after ``stop_timeout`` seconds.
+``wait`` tells ``tenantctl dev`` when the server exits on its own (killed, crashed).
 """
 
 from __future__ import annotations
@@ -96,14 +97,14 @@ class TemporalDevServer:
             if self._process.returncode is not None:
                 raise ConfigurationError(
                     f"the Temporal dev server exited with code {self._process.returncode}: "
-                    f"{self._log_tail()}"
+                    f"{self.log_tail()}"
                 )
             if await self._answers():
                 return
             if asyncio.get_running_loop().time() > deadline:
                 await self.stop()
                 raise ConfigurationError(
-                    f"the Temporal dev server did not start: {self._log_tail()}"
+                    f"the Temporal dev server did not start: {self.log_tail()}"
                 )
             await asyncio.sleep(0.2)
 
@@ -115,7 +116,14 @@ class TemporalDevServer:
             return False
         return ok
 
-    def _log_tail(self, lines: int = 5) -> str:
+    async def wait(self) -> int | None:
+        """Until the server exits (for whatever reason); its exit code. None if not started."""
+        if self._process is None:
+            return None
+        return await self._process.wait()
+
+    def log_tail(self, lines: int = 5) -> str:
+        """The last lines of the server's log, on one line."""
         try:
             text = self.log_file.read_text(errors="replace").strip().splitlines()
         except OSError:

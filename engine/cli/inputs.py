@@ -2,9 +2,10 @@
 
 The result is the same mapping the API validates (``engine.api.validation``), so a bad
 value is refused here with the message the server would give, before any call.
-Defaults keep the first run short: the tenant id and name default to the key, the
-subscription to plan ``standard`` from today for a year, the first ``--email`` is the
-primary contact.
+Defaults keep the first run short: the tenant id and name default to the key, the first
+``--email`` is the primary contact; the subscription's defaults (plan ``standard`` from
+today for a year) and a preview's placeholder contact are the API's own
+(``validation.provision_defaults``), so the CLI and the API agree.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,6 @@ import yaml  # type: ignore[import-untyped]
 from engine.core.errors import FieldViolation, InvalidRequest
 
 __all__ = ["ProvisionOptions", "provision_fields"]
-
-DEFAULT_PLAN = "standard"
-DEFAULT_TERM = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -96,11 +93,12 @@ def provision_fields(opts: ProvisionOptions) -> dict[str, Any]:
         fields["parameters"] = {**fields.get("parameters", {}), **_parameters(opts.params)}
     if opts.idp is not None:
         fields["idp"] = {"provider": opts.idp} if opts.idp != "none" else None
-    fields["subscription"] = _subscription(opts, fields.get("subscription"), key)
+    fields["subscription"] = _subscription(opts, fields.get("subscription"))
     return fields
 
 
-def _subscription(opts: ProvisionOptions, given: object, key: object) -> Any:
+def _subscription(opts: ProvisionOptions, given: object) -> Any:
+    """The file's subscription with the options given; validation adds the defaults."""
     if given is not None and not isinstance(given, Mapping):
         return given  # validation reports it
     sub: dict[str, Any] = dict(given or {})
@@ -113,15 +111,4 @@ def _subscription(opts: ProvisionOptions, given: object, key: object) -> Any:
     ):
         if value is not None:
             sub[name] = value
-    sub.setdefault("plan_id", DEFAULT_PLAN)
-    # Derived from the key, within the id's limit: a key too long is the key's error only.
-    sub.setdefault("id", (f"sub-{key}" if isinstance(key, str) and key else "sub")[:100])
-    if "start_date" not in sub:
-        sub["start_date"] = date.today().isoformat()
-    if "end_date" not in sub:
-        try:
-            start = date.fromisoformat(str(sub["start_date"]))
-        except ValueError:
-            return sub  # the start date is reported; no end to derive
-        sub["end_date"] = (start + DEFAULT_TERM).isoformat()
     return sub

@@ -56,7 +56,8 @@ IdOpt = Annotated[str | None, typer.Option("--id", help="Tenant id (default: the
 NameOpt = Annotated[str | None, typer.Option("--name", help="Display name (default: the key)")]
 TierOpt = Annotated[str | None, typer.Option("--tier", help="silo, pooled or bridge.")]
 EmailOpt = Annotated[
-    list[str] | None, typer.Option("--email", help="Contact email (repeat; first is primary).")
+    list[str] | None,
+    typer.Option("--email", help="Contact email (repeat; first is primary). A preview needs none."),
 ]
 DomainOpt = Annotated[list[str] | None, typer.Option("--domain", help="Domain (repeatable).")]
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="Plan id (default: standard)")]

@@ -7,6 +7,7 @@ Everything user-supplied is printed with markup off: a field path such as
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ __all__ = [
     "out",
     "plan_table",
     "print_error",
+    "print_interrupted",
     "print_json",
     "progress_line",
     "stacks_table",
@@ -39,9 +41,21 @@ __all__ = [
     "tenants_table",
 ]
 
-# soft_wrap: an error stays one line however narrow the terminal (or pipe) is.
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped output (a file, ``| grep``, CI logs) has no width to fit: tables keep their
+# natural width instead of rich's 80 columns, unless COLUMNS says otherwise.
+_PIPED_WIDTH = 100_000
+
+
+def _console(*, stderr: bool = False) -> Console:
+    # soft_wrap: an error stays one line however narrow the terminal (or pipe) is.
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console.width = _PIPED_WIDTH
+    return console
+
+
+out = _console()
+err = _console(stderr=True)
 
 _VERB = {
     WorkflowKind.PROVISION: "provisioned",
@@ -52,13 +66,50 @@ _VERB = {
 }
 
 
-def print_error(exc: EngineError) -> None:
-    """One line per problem, naming the field when there is one; never a traceback."""
+def print_error(
+    exc: EngineError, *, code: int | None = None, hint: str | None = None, as_json: bool = False
+) -> None:
+    """One line per problem, naming the field when there is one; never a traceback.
+
+    ``as_json`` (``--output json``): one document on stdout instead, always this shape::
+
+        {"error": {"type": "InvalidRequest", "message": "...", "exit_code": 2,
+                   "violations": [{"field": "tenant_key", "description": "..."}],
+                   "hint": null}}
+
+    ``violations`` is empty unless the input was refused; ``workflow_id`` is added when
+    the error names a workflow (already running).
+    """
+    if as_json:
+        violations = exc.violations if isinstance(exc, InvalidRequest) else ()
+        error: dict[str, Any] = {
+            "type": exc.type_name,
+            "message": exc.message,
+            "exit_code": code,
+            "violations": [{"field": v.field, "description": v.description} for v in violations],
+            "hint": hint,
+        }
+        workflow_id = getattr(exc, "workflow_id", None)
+        if isinstance(workflow_id, str) and workflow_id:
+            error["workflow_id"] = workflow_id
+        print_json({"error": error})
+        return
     if isinstance(exc, InvalidRequest):
         for violation in exc.violations:
             err.print(f"error: {violation}", markup=False)
     else:
         err.print(f"error: {exc.message}", markup=False)
+    if hint:
+        err.print(f"hint: {hint}", markup=False)
+
+
+def print_interrupted(*, code: int, as_json: bool = False) -> None:
+    """Ctrl-C: ``interrupted``, or with ``as_json`` an error document of type Interrupted."""
+    if as_json:
+        error = {"type": "Interrupted", "message": "interrupted", "exit_code": code}
+        print_json({"error": {**error, "violations": [], "hint": None}})
+    else:
+        err.print("interrupted", markup=False)
 
 
 def print_json(value: BaseModel | dict[str, Any] | list[Any]) -> None:

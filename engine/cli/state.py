@@ -1,8 +1,9 @@
 """What every ``tenantctl`` command shares: where the engine is, and how a command ends.
 
 A command's body is a coroutine taking a backend and returning an exit code; ``run``
-gives it the backend and turns whatever it raises into one line on stderr and the
-documented exit code (``exit_codes``), never a traceback.
+gives it the backend and turns whatever it raises into one line on stderr (a JSON
+document on stdout with ``--output json``) and the documented exit code (``exit_codes``),
+never a traceback.
 """
 
 from __future__ import annotations
@@ -18,14 +19,20 @@ from typing import NoReturn
 import typer
 from pydantic import ValidationError as PydanticValidationError
 
-from engine.core.errors import AlreadyRunningError, EngineError, UnavailableError
+from engine.api.views import Dependency, unavailable_dependency
+from engine.core.errors import (
+    AlreadyRunningError,
+    ConfigurationError,
+    EngineError,
+    UnavailableError,
+)
 from engine.core.settings import Settings
 
 from . import render
 from .backend import Backend, DirectBackend, GrpcBackend, TlsFiles
 from .exit_codes import ExitCode, exit_code_for
 
-__all__ = ["CliState", "client_address", "exit_now", "run"]
+__all__ = ["CliState", "client_address", "exit_now", "hint_for", "run"]
 
 Body = Callable[[Backend], Awaitable[ExitCode]]
 
@@ -65,14 +72,14 @@ class CliState:
     _settings: Settings | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
+        """The settings; ``ConfigurationError`` (exit 2) naming the first bad one."""
         if self._settings is None:
             try:
                 self._settings = Settings()
             except PydanticValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
-                render.err.print(f"error: settings {where}: {first['msg']}", markup=False)
-                raise typer.Exit(ExitCode.USAGE) from None
+                raise ConfigurationError(f"settings {where}: {first['msg']}") from None
         return self._settings
 
     @property
@@ -93,28 +100,46 @@ async def _with_backend(state: CliState, body: Body) -> ExitCode:
         return await body(backend)
 
 
+def hint_for(exc: EngineError, state: CliState) -> str | None:
+    """What to try next, naming what is really unavailable (the API, or what it needs)."""
+    if isinstance(exc, AlreadyRunningError):
+        kind, _, tenant_id = exc.workflow_id.partition("-tenant-")
+        suffix = "" if kind == "provision" else f" --kind {kind}"
+        return f"follow it with `tenantctl watch {tenant_id}{suffix}`"
+    if not isinstance(exc, UnavailableError):
+        return None
+    dependency = unavailable_dependency(exc)
+    if state.direct:  # no API in between: Temporal, unless the error names another
+        return _DEPENDENCY_HINTS[dependency or Dependency.TEMPORAL]
+    if dependency is None:  # the API itself did not answer
+        return f"is the API at {state.address} running? `tenantctl dev` starts a local one"
+    return f"the API at {state.address} answered, but {_DEPENDENCY_HINTS[dependency]}"
+
+
+_DEPENDENCY_HINTS = {
+    Dependency.TEMPORAL: "Temporal is unavailable: is it running? (`tenantctl dev` starts one)",
+    Dependency.REGISTRY: "the tenant registry's database is unavailable: is it running?",
+    Dependency.WORKER: "no worker answered: is one running (`tenantctl worker`)?",
+    Dependency.PULUMI: "the Pulumi backend is unavailable (TENANT_PULUMI__BACKEND_URL)",
+}
+
+
 def run(ctx: typer.Context, body: Body) -> NoReturn:
-    """Run ``body`` and exit with its code, or with the code of what it raised."""
+    """Run ``body`` and exit with its code, or with the code of what it raised.
+
+    With ``--output json`` an error is one JSON document on stdout (``render.print_error``
+    says its shape), and nothing on stderr; the exit code is the same.
+    """
     state: CliState = ctx.obj
+    as_json = ctx.params.get("output") == "json"
     try:
         code = asyncio.run(_with_backend(state, body))
     except EngineError as exc:
-        render.print_error(exc)
-        if isinstance(exc, AlreadyRunningError):
-            kind, _, tenant_id = exc.workflow_id.partition("-tenant-")
-            suffix = "" if kind == "provision" else f" --kind {kind}"
-            render.err.print(
-                f"hint: follow it with `tenantctl watch {tenant_id}{suffix}`", markup=False
-            )
-        elif isinstance(exc, UnavailableError):
-            where = "Temporal (--direct)" if state.direct else f"the API at {state.address}"
-            render.err.print(
-                f"hint: is {where} running? `tenantctl dev` starts a local one", markup=False
-            )
         code = exit_code_for(exc)
+        render.print_error(exc, code=code, hint=hint_for(exc, state), as_json=as_json)
     except KeyboardInterrupt:
-        render.err.print("interrupted", markup=False)
         code = ExitCode.INTERRUPTED
+        render.print_interrupted(code=code, as_json=as_json)
     if state.direct:
         exit_now(int(code))
     raise typer.Exit(int(code))

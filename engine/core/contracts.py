@@ -43,6 +43,7 @@ __all__ = [
     "OPERATION_FROM",
     "PLATFORM_WORKFLOW",
     "PLATFORM_WORKFLOW_ID",
+    "PULUMI_QUEUE_SUFFIX",
     "STATUS_QUERY",
     "WORKFLOW_TYPES",
     "AcquireTenantInput",
@@ -111,6 +112,10 @@ NOTIFY_WORKFLOW = "notifyTenantWorkflow"
 PLATFORM_WORKFLOW = "platformStackWorkflow"
 PLATFORM_WORKFLOW_ID = "platform-shared"
 STATUS_QUERY = "getStatus"
+# Pulumi activities run on a task queue of their own, beside the workflows' queue, where
+# each worker takes at most ``max_concurrent_pulumi`` at once: an activity's timeouts start
+# when its Pulumi run can start, not while it waits for a free slot.
+PULUMI_QUEUE_SUFFIX = "-pulumi"
 CANCEL_SIGNAL = "provisioningCancelled"
 
 
@@ -415,6 +420,9 @@ class WorkflowStatus(_Payload):
     # False once a cancel can no longer be honoured (tenant ACTIVE, destroys started).
     cancellable: bool = True
     pulumi: Progress | None = None
+    # Seconds the running step's Pulumi activity has waited for a worker's Pulumi slot
+    # (filled by the client, like ``pulumi``); None when it is not waiting.
+    queued_s: float | None = None
 
 
 # -- activity inputs and results -----------------------------------------------------------

@@ -23,6 +23,7 @@ __all__ = [
     "PulumiSettings",
     "RegistrySettings",
     "Settings",
+    "TelemetrySettings",
     "TemporalSettings",
     "WorkerSettings",
 ]
@@ -113,6 +114,8 @@ class WorkerSettings(BaseModel):
     max_concurrent_pulumi: int = Field(default=4, ge=1)
     # gRPC health service of the worker; empty to disable.
     health_listen: str = "127.0.0.1:50052"
+    # Prometheus /metrics over HTTP ("0.0.0.0:9464"); empty: no metrics listener.
+    metrics_listen: str = ""
     graceful_shutdown: Duration = timedelta(seconds=30)
     idp: IdpPolicy = Field(default_factory=IdpPolicy)
     infra: InfraPolicy = Field(default_factory=InfraPolicy)
@@ -196,6 +199,14 @@ class ApiSettings(BaseModel):
     tls_key: Path | None = None
     # Client CA: when set, clients must present a certificate signed by it (mTLS).
     tls_client_ca: Path | None = None
+    # Prometheus /metrics over HTTP ("0.0.0.0:9465"); empty: no metrics listener.
+    metrics_listen: str = ""
+
+
+class TelemetrySettings(BaseModel):
+    # OTLP/gRPC collector for traces ("http://otel-collector:4317"); empty: no tracing.
+    otlp_endpoint: str = ""
+    service_name: str = "tenant-engine"
 
 
 class Settings(BaseSettings):
@@ -218,6 +229,9 @@ class Settings(BaseSettings):
     auth0: Auth0Settings = Field(default_factory=Auth0Settings)
     keycloak: KeycloakSettings = Field(default_factory=KeycloakSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    # "text" (human-readable lines) or "json" (one JSON object per line).
+    log_format: Literal["text", "json"] = "text"
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

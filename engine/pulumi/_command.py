@@ -6,12 +6,14 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib.metadata import version as package_version
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from pulumi.automation.errors import create_command_error
 from semver import Version
 
 from engine.core.errors import ConfigurationError
+from engine.telemetry import fail, span
 
 __all__ = ["CancelToken", "EngineCommand", "OperationCancelled", "find_pulumi"]
 
@@ -38,11 +41,16 @@ class CancelToken:
     ``grace`` seconds later it is killed, and the next operation's crash recovery cleans up.
     """
 
-    def __init__(self, grace: float = 60.0) -> None:
+    def __init__(self, grace: float = 60.0, previous_owners: Sequence[str] = ()) -> None:
         self._grace = grace
+        # ``host:pid`` of the CLI processes of this operation's previous attempt, known to
+        # be gone (Temporal retries an activity only once its attempt failed or stopped
+        # heartbeating): stack locks they left may be broken at once (``_recovery``).
+        self.previous_owners = tuple(previous_owners)
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[str] | None = None
         self._event = threading.Event()
+        self._pids: list[int] = []
 
     @property
     def cancelled(self) -> bool:
@@ -72,9 +80,18 @@ class CancelToken:
             log.warning("pulumi (pid %s) ignored SIGINT; killing it", proc.pid)
             proc.kill()
 
+    @property
+    def owners(self) -> list[str]:
+        """``host:pid`` of every CLI process this operation started: the owners Pulumi
+        writes into the stack locks they take (see ``engine.pulumi._recovery``)."""
+        host = socket.gethostname()
+        with self._lock:
+            return [f"{host}:{pid}" for pid in self._pids]
+
     def attach(self, proc: subprocess.Popen[str]) -> None:
         with self._lock:
             self._proc = proc
+            self._pids.append(proc.pid)
             cancelled = self._event.is_set()
         if cancelled:
             self._interrupt(proc)
@@ -157,16 +174,22 @@ class EngineCommand(PulumiCommand):
 
         out: list[str] = []
         err: list[str] = []
-        with subprocess.Popen(
-            [self.command, *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=cwd,
-            env=env,
-            encoding="utf-8",
-            errors="replace",
-        ) as proc:
+        name = command_name(args)
+        with (
+            span(
+                f"pulumi {name}", {"pulumi.command": name, "pulumi.cli.version": str(self.version)}
+            ) as current,
+            subprocess.Popen(
+                [self.command, *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=cwd,
+                env=env,
+                encoding="utf-8",
+                errors="replace",
+            ) as proc,
+        ):
             if token is not None:
                 token.attach(proc)
             try:
@@ -182,10 +205,33 @@ class EngineCommand(PulumiCommand):
             finally:
                 if token is not None:
                     token.detach()
+            current.set_attribute("process.exit_code", code)
+            if code != 0:
+                fail(current, f"pulumi {name} exited with code {code}")
         result = CommandResult(stdout="\n".join(out), stderr="\n".join(err), code=code)
         if code != 0:
             raise create_command_error(result)
         return result
+
+
+# Commands whose first argument is a subcommand worth naming ("stack select", "config set").
+_GROUPS = frozenset({"stack", "config", "plugin", "state"})
+_SUBCOMMAND = re.compile(r"[a-z][a-z-]*")
+
+
+def command_name(args: list[str]) -> str:
+    """``up``, ``stack select``, ...: the command without flags, stack names or values (the
+    arguments of ``config set`` may be secrets; span names and attributes never carry them)."""
+    words = [a for a in args if a != "--non-interactive"]
+    words = words[: words.index("--")] if "--" in words else words
+    at = next((i for i, w in enumerate(words) if not w.startswith("-")), None)
+    if at is None:
+        return "unknown"
+    first = words[at]
+    after = words[at + 1] if at + 1 < len(words) else ""
+    if first in _GROUPS and _SUBCOMMAND.fullmatch(after):
+        return f"{first} {after}"
+    return first
 
 
 def _pump(stream: object, callback: OnOutput | None, sink: list[str]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -36,13 +36,16 @@ from ._progress import ProgressCallback, ProgressTracker
 from ._recovery import (
     PendingCreate,
     is_stale,
+    owner_gone,
     parse_locks,
     pending_creates,
     pending_operations,
+    read_file_checkpoint,
     repair_file_backend,
     stack_settings_from_state,
     with_adopted,
 )
+from ._stack import open_stack
 from ._workspace import WorkspaceFactory
 
 __all__ = ["StackExecutor"]
@@ -122,15 +125,19 @@ class StackExecutor:
             try:
                 for attempt in (1, 2):
                     try:
-                        stack, created = self._open(name, program, token, create)
-                        if mutating and not created:
-                            recovered = _merge(recovered, self._recover_pending(stack, name))
+                        stack, exported = self._open(name, program, token, create, mutating)
+                        if mutating and exported is not None:
+                            recovered = _merge(
+                                recovered, self._recover_pending(stack, name, exported)
+                            )
                         body_started = time.monotonic()
                         result = body(stack, tracker)
                         pulumi_s = time.monotonic() - body_started
                         break
                     except auto.ConcurrentUpdateError as exc:
-                        cleared = self._clear_stale_locks(stack, name, str(exc))
+                        cleared = self._clear_stale_locks(
+                            stack, name, str(exc), token.previous_owners
+                        )
                         if not cleared or attempt == 2:
                             raise
                         recovered = _merge(recovered, RecoveryReport(cleared_locks=cleared))
@@ -161,40 +168,64 @@ class StackExecutor:
         return result
 
     def _open(
-        self, name: str, program: auto.PulumiFn, token: CancelToken, create: bool
-    ) -> tuple[auto.Stack, bool]:
+        self, name: str, program: auto.PulumiFn, token: CancelToken, create: bool, mutating: bool
+    ) -> tuple[auto.Stack, auto.Deployment | None]:
+        """The stack, and its checkpoint when it was read (never for a stack just created).
+
+        Opening costs no CLI start (``open_stack``); the checkpoint is read only where it
+        is needed: before a mutating operation (interrupted operations to resolve), to
+        learn whether a stack to create exists, or to restore missing stack settings.
+        Otherwise the operation's own command says if the stack exists.
+        """
         options = self.workspaces.options(name, token)
+        stack = open_stack(name, program, options)
+        settings_file = Path(str(options.work_dir)) / f"Pulumi.{name}.yaml"
+        settings_missing = not settings_file.exists()
+        if not (create or mutating or settings_missing):
+            return stack, None
         try:
-            stack = auto.select_stack(name, self.project, program, opts=options)
+            exported = self._export(stack, name)
         except auto.StackNotFoundError:
             if not create:
                 raise
             try:
-                return auto.create_stack(name, self.project, program, opts=options), True
+                return open_stack(name, program, options, create=True), None
             except auto.StackAlreadyExistsError:
-                # Created by a concurrent caller between our select and create.
-                stack = auto.select_stack(name, self.project, program, opts=options)
-        self._restore_stack_settings(stack, name)
-        return stack, False
+                # Created by a concurrent caller between our check and create.
+                exported = self._export(stack, name)
+        if settings_missing:
+            self._restore_stack_settings(stack, name, exported.deployment or {})
+        return stack, exported
 
-    def _restore_stack_settings(self, stack: auto.Stack, name: str) -> None:
+    def _export(self, stack: auto.Stack, name: str) -> auto.Deployment:
+        """The stack's checkpoint: from the file backend directly when it is one, else
+        ``pulumi stack export``. Raises the Automation API's StackNotFoundError."""
+        try:
+            deployment = read_file_checkpoint(self.workspaces.backend_url, self.project, name)
+        except ValueError:
+            return stack.export_stack()
+        if deployment is None:
+            raise auto.StackNotFoundError(auto.CommandResult("", f"no stack named '{name}'", 255))
+        return auto.Deployment(version=3, deployment=deployment)
+
+    def _restore_stack_settings(
+        self, stack: auto.Stack, name: str, deployment: Mapping[str, Any]
+    ) -> None:
         """Recreate ``Pulumi.<stack>.yaml`` from the backend when this machine lacks it.
 
         The file names the stack's secrets provider and its key (or salt). Another worker
         made the stack, or this one lost its disk: the checkpoint in the backend records
         the same facts, so the stack keeps the provider it was created with.
         """
-        settings_file = Path(stack.workspace.work_dir) / f"Pulumi.{name}.yaml"
-        if settings_file.exists():
-            return
-        deployment = stack.export_stack().deployment or {}
         restored = stack_settings_from_state(deployment)
         if restored is not None:
             stack.workspace.save_stack_settings(name, restored)
             log.info("%s: restored stack settings from the backend", name)
 
-    def _recover_pending(self, stack: auto.Stack, name: str) -> RecoveryReport | None:
-        deployment = stack.export_stack().deployment or {}
+    def _recover_pending(
+        self, stack: auto.Stack, name: str, exported: auto.Deployment
+    ) -> RecoveryReport | None:
+        deployment = exported.deployment or {}
         pending = pending_operations(deployment)
         if not pending:
             return None
@@ -202,8 +233,7 @@ class StackExecutor:
         creates = pending_creates(deployment)
         found = self._find_created(name, creates)
         if found:
-            exported = stack.export_stack()
-            adopted_state = with_adopted(exported.deployment or {}, found, creates)
+            adopted_state = with_adopted(deployment, found, creates)
             stack.import_stack(auto.Deployment(version=exported.version, deployment=adopted_state))
             log.warning("%s: adopted what interrupted creates made: %s", name, found)
         stack.refresh(clear_pending_creates=True)
@@ -236,9 +266,13 @@ class StackExecutor:
             log.warning("%s: removed corrupt backend files %s", name, repaired)
         return repaired
 
-    def _clear_stale_locks(self, stack: auto.Stack, name: str, message: str) -> list[str]:
+    def _clear_stale_locks(
+        self, stack: auto.Stack, name: str, message: str, gone: Collection[str]
+    ) -> list[str]:
         locks = parse_locks(message)
-        if not locks or not all(is_stale(lock, self._stale_lock_after) for lock in locks):
+        if not locks or not all(
+            is_stale(lock, self._stale_lock_after) or owner_gone(lock, gone) for lock in locks
+        ):
             return []
         described = [lock.describe() for lock in locks]
         log.warning("%s: clearing stale lock(s) %s", name, described)

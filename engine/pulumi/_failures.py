@@ -87,7 +87,8 @@ def classify(
     if isinstance(exc, auto_errors.StackNotFoundError):
         return StackNotFoundError("stack does not exist", stack=stack, detail=detail)
     lowered = text.lower()
-    if any(hint in lowered for hint in _SECRETS_HINTS) and "decrypt" in lowered:
+    wrong_key = "incorrect passphrase" in lowered  # from any command that opens the secrets
+    if wrong_key or (any(hint in lowered for hint in _SECRETS_HINTS) and "decrypt" in lowered):
         return ConfigurationError(f"{stack}: cannot decrypt the stack's secrets: {first}")
     if isinstance(
         exc,

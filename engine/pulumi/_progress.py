@@ -11,16 +11,16 @@ import threading
 import time
 from collections.abc import Callable
 
-from pulumi.automation import EngineEvent, OpType
+from pulumi.automation import EngineEvent, OpType, StepEventMetadata
 
 from engine.core.results import Progress, ResourceChange
 
-__all__ = ["Progress", "ProgressCallback", "ProgressTracker"]
+__all__ = ["BOOKKEEPING_TYPES", "Progress", "ProgressCallback", "ProgressTracker"]
 
 log = logging.getLogger(__name__)
 
 # The root stack resource and provider instances are bookkeeping, not tenant resources.
-_IGNORED_PREFIXES = ("pulumi:pulumi:Stack", "pulumi:providers:")
+BOOKKEEPING_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
 _CHANGE_OPS = {op.value for op in OpType} - {OpType.SAME.value, OpType.READ.value}
 
 
@@ -29,6 +29,38 @@ ProgressCallback = Callable[[Progress], None]
 
 def _name(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
+
+
+def _changed_paths(old: object, new: object, prefix: str = "") -> list[str]:
+    """Property paths (``content.version``) whose values differ between two input maps.
+
+    Engine-internal keys (``__provider``, ``__defaults``) are left out; lists count as
+    one value. Secrets read ``[secret]`` on both sides, so a changed secret is not seen.
+    """
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return [prefix] if old != new and prefix else []
+    paths: list[str] = []
+    for key in sorted(set(old) | set(new)):
+        if str(key).startswith("__"):
+            continue
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if key not in old or key not in new:
+            paths.append(path)
+        else:
+            paths += _changed_paths(old[key], new[key], path)
+    return paths
+
+
+def _diffs(meta: StepEventMetadata) -> list[str]:
+    """The properties a step changes: the provider's detailed diff or changed keys, else
+    (providers that report neither, such as dynamic ones) the inputs compared."""
+    if meta.detailed_diff:
+        return sorted(meta.detailed_diff)
+    if meta.diffs:
+        return list(meta.diffs)
+    if meta.old is not None and meta.new is not None:
+        return _changed_paths(meta.old.inputs or {}, meta.new.inputs or {})
+    return []
 
 
 class ProgressTracker:
@@ -76,7 +108,7 @@ class ProgressTracker:
             update: dict[str, object] = {}
             if event.resource_pre_event is not None:
                 meta = event.resource_pre_event.metadata
-                if meta.type.startswith(_IGNORED_PREFIXES):
+                if meta.type.startswith(BOOKKEEPING_TYPES):
                     return False
                 op = meta.op.value if isinstance(meta.op, OpType) else str(meta.op)
                 self._planned.add(meta.urn)
@@ -87,13 +119,13 @@ class ProgressTracker:
                             type=meta.type,
                             name=_name(meta.urn),
                             op=op,
-                            diffs=list(meta.diffs or meta.detailed_diff or []),
+                            diffs=_diffs(meta),
                         )
                     )
                 update = {"current_resource": _name(meta.urn), "current_op": op}
             elif event.res_outputs_event is not None:
                 meta = event.res_outputs_event.metadata
-                if meta.type.startswith(_IGNORED_PREFIXES):
+                if meta.type.startswith(BOOKKEEPING_TYPES):
                     return False
                 self._done.add(meta.urn)
             elif event.res_op_failed_event is not None:

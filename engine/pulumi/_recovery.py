@@ -9,7 +9,10 @@ Rules (documented in the README):
 * A lock is stale when it was taken on this host by a process that no longer exists, or
   when it is older than ``stale_lock_after`` (another host; default longer than the longest
   activity timeout). Stale locks are removed with ``pulumi cancel``; live ones are left
-  alone and the operation fails with the retryable ConcurrentUpdateError.
+  alone and the operation fails with the retryable ConcurrentUpdateError. A lock is also
+  broken at once when its owner is a CLI process of the previous attempt of the same
+  activity (``owner_gone``): a worker that died on another host does not block the
+  tenant for ``stale_lock_after``.
 * The file backend writes a checkpoint's metadata (``<stack>.json.attrs``) in place; a kill
   during that write leaves it empty and every later command fails with "failed to load
   checkpoint: EOF". Such metadata files are removed (the checkpoint itself is written
@@ -31,12 +34,13 @@ Rules (documented in the README):
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
 import re
 import socket
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,9 +53,11 @@ __all__ = [
     "LockInfo",
     "PendingCreate",
     "is_stale",
+    "owner_gone",
     "parse_locks",
     "pending_creates",
     "pending_operations",
+    "read_file_checkpoint",
     "repair_file_backend",
     "stack_settings_from_state",
     "with_adopted",
@@ -118,6 +124,19 @@ def is_stale(lock: LockInfo, stale_after: timedelta, now: datetime | None = None
     return now - lock.taken_at > stale_after
 
 
+def owner_gone(lock: LockInfo, gone: Collection[str]) -> bool:
+    """Whether ``lock`` was taken by a CLI process listed in ``gone`` (``host:pid``).
+
+    ``gone`` is what the previous attempt of the same activity recorded in its heartbeats;
+    Temporal starts a new attempt only after that one failed or missed its heartbeat
+    timeout, so its processes are dead or cut off. A listed process on this host that is
+    still alive is not gone: its lock stays.
+    """
+    if f"{lock.host}:{lock.pid}" not in gone:
+        return False
+    return lock.host != socket.gethostname() or not _pid_alive(lock.pid)
+
+
 def pending_operations(deployment: Mapping[str, Any]) -> list[str]:
     """``"<type> <urn>"`` for each operation a killed process left unfinished."""
     pending = deployment.get("pending_operations") or []
@@ -173,6 +192,29 @@ def with_adopted(
         entry["outputs"] = {**create.inputs, "id": adopted[create.urn]}
         resources.append(entry)
     return {**deployment, "resources": resources, "pending_operations": []}
+
+
+def read_file_checkpoint(backend_url: str, project: str, stack: str) -> dict[str, Any] | None:
+    """The stack's latest deployment, read straight from a ``file://`` backend (``{}`` when
+    the stack has none yet), or None when the file backend has no such stack.
+
+    What ``pulumi stack export`` prints, without starting the CLI (a fifth of a second,
+    a tenth of a small stack's ``up``). The backend writes checkpoints atomically (rename),
+    so a read never sees half a file. Other backends raise ValueError: ask the CLI.
+    """
+    if not backend_url.startswith("file://"):
+        raise ValueError(f"not a file backend: {backend_url}")
+    stacks = Path(unquote(urlparse(backend_url).path)) / ".pulumi" / "stacks" / project
+    plain, packed = stacks / f"{stack}.json", stacks / f"{stack}.json.gz"
+    try:
+        raw = plain.read_bytes()
+    except FileNotFoundError:
+        try:
+            raw = gzip.decompress(packed.read_bytes())
+        except FileNotFoundError:
+            return None
+    document = json.loads(raw)
+    return dict((document.get("checkpoint") or {}).get("latest") or {})
 
 
 def repair_file_backend(backend_url: str, project: str, stack: str) -> list[str]:

@@ -40,7 +40,8 @@ from ._command import CancelToken
 from ._executor import StackExecutor
 from ._failures import classify
 from ._naming import PLATFORM_STACK, parse_stack_name, stack_name
-from ._progress import ProgressCallback, ProgressTracker
+from ._progress import BOOKKEEPING_TYPES, ProgressCallback, ProgressTracker
+from ._stack import workspace_kwargs
 from ._workspace import WorkspaceFactory
 
 __all__ = ["PulumiRunner"]
@@ -317,7 +318,7 @@ class PulumiRunner:
     def list_stacks(self, tenant_key: str | None = None) -> list[StackInfo]:
         """Tenant stacks in the backend, all of them or one tenant's, sorted by name."""
         options = self.workspaces.options("_project")
-        workspace = auto.LocalWorkspace(**_workspace_kwargs(options))
+        workspace = auto.LocalWorkspace(**workspace_kwargs(options))
         try:
             summaries = workspace.list_stacks()
         except auto.CommandError as exc:
@@ -327,13 +328,17 @@ class PulumiRunner:
             parsed = parse_stack_name(summary.name)
             if parsed is None or (tenant_key is not None and parsed[0] != tenant_key):
                 continue
+            try:
+                count = _resource_count(workspace, summary)
+            except auto.CommandError as exc:
+                raise classify(exc, summary.name, None) from exc
             infos.append(
                 StackInfo(
                     name=summary.name,
                     tenant_key=parsed[0],
                     component=parsed[1],
                     last_update=summary.last_update,
-                    resource_count=summary.resource_count,
+                    resource_count=count,
                     update_in_progress=bool(summary.update_in_progress),
                     url=summary.url,
                 )
@@ -343,6 +348,14 @@ class PulumiRunner:
     def cancel(self, tenant_key: str, component: Component) -> bool:
         """Cancel the operation this engine is running on the stack; False if none is."""
         return self._executor.cancel(stack_name(tenant_key, component))
+
+
+def _resource_count(workspace: auto.LocalWorkspace, summary: auto.StackSummary) -> int | None:
+    """The stack's own resources: Pulumi's count less its stack entry and providers."""
+    if not summary.resource_count:
+        return summary.resource_count
+    resources = (workspace.export_stack(summary.name).deployment or {}).get("resources") or []
+    return sum(1 for r in resources if not str(r.get("type", "")).startswith(BOOKKEEPING_TYPES))
 
 
 def _op_map(changes: Any) -> dict[str, int]:
@@ -359,13 +372,3 @@ def _split_outputs(values: auto.OutputMap) -> tuple[dict[str, Any], list[str]]:
         else:
             plain[key] = output.value
     return plain, sorted(secret)
-
-
-def _workspace_kwargs(options: auto.LocalWorkspaceOptions) -> dict[str, Any]:
-    return {
-        "work_dir": options.work_dir,
-        "pulumi_home": options.pulumi_home,
-        "env_vars": options.env_vars,
-        "secrets_provider": options.secrets_provider,
-        "pulumi_command": options.pulumi_command,
-    }

@@ -1,8 +1,28 @@
-"""What every long-running service (worker, API) shares: its run loop and health service."""
+"""What every long-running service (worker, API) shares: its run loop, logging, health
+(liveness and readiness) and gRPC request metrics."""
 
 from __future__ import annotations
 
-from ._health import HealthServer, follow_temporal, temporal_reachable
+from ._health import (
+    LIVENESS,
+    READINESS,
+    Check,
+    Health,
+    HealthServer,
+    RegistryProbe,
+    temporal_reachable,
+)
+from ._metrics import RequestMetrics
 from ._service import run_service
 
-__all__ = ["HealthServer", "follow_temporal", "run_service", "temporal_reachable"]
+__all__ = [
+    "LIVENESS",
+    "READINESS",
+    "Check",
+    "Health",
+    "HealthServer",
+    "RegistryProbe",
+    "RequestMetrics",
+    "run_service",
+    "temporal_reachable",
+]

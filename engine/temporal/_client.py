@@ -11,7 +11,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -59,6 +59,7 @@ from engine.core.models import Component, TenantStatus
 from engine.core.results import Progress
 from engine.core.search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
 from engine.core.settings import Settings, TemporalSettings
+from engine.telemetry import active as active_telemetry
 
 from ._converter import data_converter
 from ._failures import temporal_errors
@@ -77,14 +78,21 @@ _RESULT_TYPES: dict[WorkflowKind, type[BaseModel]] = {
 
 
 async def connect(settings: TemporalSettings) -> Client:
-    """A Temporal client with the pydantic converter the workflows expect."""
+    """A Temporal client with the pydantic converter the workflows expect.
+
+    Inside a service, it reports through the service's telemetry (the runtime serving its
+    metrics, the tracing interceptor; see ``engine.telemetry.temporal``).
+    """
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
+    telemetry = active_telemetry()
     return await Client.connect(
         settings.address,
         namespace=settings.namespace,
         api_key=api_key,
         tls=settings.tls or api_key is not None,
         data_converter=data_converter,
+        interceptors=telemetry.interceptors if telemetry else [],
+        runtime=telemetry.runtime if telemetry else None,
     )
 
 
@@ -242,9 +250,19 @@ class TenantClient:
         handle = self.handle(kind, tenant_id)
         status: WorkflowStatus = await handle.query(STATUS_QUERY, result_type=WorkflowStatus)
         description = await handle.describe()
-        progress = await self._pulumi_progress(description.raw_description, status.component)
+        raw = description.raw_description
+        progress = await self._pulumi_progress(raw, status.component)
         done = status.done or description.status not in (None, WorkflowExecutionStatus.RUNNING)
-        return status.model_copy(update={"pulumi": progress, "done": done})
+        update: dict[str, Any] = {"pulumi": progress, "done": done}
+        queued = None if progress is not None or done else _queued_s(raw)
+        if queued is not None:
+            # Visible wherever the status goes (CLI, API, ARC SaaS) without a new field.
+            waiting = f"waiting {queued:.0f}s for a Pulumi slot"
+            update |= {
+                "queued_s": queued,
+                "details": f"{status.details}; {waiting}" if status.details else waiting,
+            }
+        return status.model_copy(update=update)
 
     async def _pulumi_progress(
         self, raw: Any, component: Component | None = None
@@ -261,8 +279,10 @@ class TenantClient:
                 continue
             if not pending.heartbeat_details.payloads:
                 continue
+            # The first detail is the progress (the second, the CLI processes: see
+            # activities.stacks).
             [value] = await converter.decode(
-                pending.heartbeat_details.payloads,
+                list(pending.heartbeat_details.payloads)[:1],
                 [Progress | None],  # type: ignore[list-item]
             )
             if isinstance(value, Progress):
@@ -368,3 +388,18 @@ def _failure_result(kind: WorkflowKind, tenant_id: str, exc: WorkflowFailureErro
     if kind is WorkflowKind.DEPLOY:
         base["app_version"] = ""
     return result_type.model_validate(base)
+
+
+def _queued_s(raw: Any) -> float | None:
+    """How long the longest-waiting Pulumi activity has been scheduled but not started
+    (every worker's Pulumi slots are taken), in seconds; None when none waits. A retry's
+    scheduled time lies ahead while it backs off: that is not a wait for a slot."""
+    waits = [
+        (datetime.now(UTC) - pending.scheduled_time.ToDatetime(tzinfo=UTC)).total_seconds()
+        for pending in raw.pending_activities
+        if pending.activity_type.name.startswith(("stack_", "platform_"))
+        and pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED
+        and pending.HasField("scheduled_time")
+    ]
+    waits = [wait for wait in waits if wait > 0]
+    return round(max(waits), 1) if waits else None

@@ -1,7 +1,9 @@
-"""``python -m engine.worker``."""
+"""``python -m engine.worker [--log-format text|json]``."""
 
 from __future__ import annotations
 
+import sys
+
 from ._worker import main
 
-main()
+main(sys.argv[1:])

@@ -4,20 +4,21 @@ Used by the test suite, by ``tenantctl dev`` and by anyone trying the engine wit
 cloud account. Select it with ``TENANT_PULUMI__CATALOG=stacks.local:local_catalog``;
 ``stacks.local:local_catalog_with_idp`` keeps infra and app local but runs the real
 identity provider programs (a Keycloak realm against ``TENANT_KEYCLOAK__*``, say).
+
+Names are imported on first use: the programs' dynamic provider runs in a process of its
+own per stack that imports ``stacks.local.provider``, so this package, and should not pay
+for the engine's imports there.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from engine.core.models import Component
-from engine.pulumi import ProgramCatalog
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from engine.core.settings import Settings
-
-from .programs import build_local_catalog
-from .provider import JOURNAL, LocalFile, LocalFileProvider, read_journal
+    from .catalogs import local_catalog, local_catalog_with_idp, with_real_idp
+    from .programs import build_local_catalog
+    from .provider import JOURNAL, LocalFile, LocalFileProvider, read_journal
 
 __all__ = [
     "JOURNAL",
@@ -30,24 +31,20 @@ __all__ = [
     "with_real_idp",
 ]
 
+_HOMES = {
+    "JOURNAL": "provider",
+    "LocalFile": "provider",
+    "LocalFileProvider": "provider",
+    "read_journal": "provider",
+    "build_local_catalog": "programs",
+    "local_catalog": "catalogs",
+    "local_catalog_with_idp": "catalogs",
+    "with_real_idp": "catalogs",
+}
 
-def local_catalog(settings: Settings) -> ProgramCatalog:
-    """The local catalog, writing its files under ``<state_dir>/local-resources``."""
-    return build_local_catalog(settings.pulumi.state_dir / "local-resources")
 
-
-def local_catalog_with_idp(settings: Settings) -> ProgramCatalog:
-    """The local catalog with the real IdP programs (Auth0 or Keycloak, per tenant)."""
-    return with_real_idp(local_catalog(settings), settings)
-
-
-def with_real_idp(catalog: ProgramCatalog, settings: Settings) -> ProgramCatalog:
-    """``catalog`` with its IdP component replaced by the real programs."""
-    from stacks.common import StackContext  # the real programs' imports, only when asked
-    from stacks.idp import idp_adopters, idp_program
-
-    ctx = StackContext.from_settings(settings)
-    catalog.register(Component.IDP, None, lambda spec: idp_program(ctx, spec))
-    catalog.adopters.update(idp_adopters(settings.keycloak))
-    catalog.name = f"{catalog.name}+idp"
-    return catalog
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{home}", __name__), name)

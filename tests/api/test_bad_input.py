@@ -86,8 +86,19 @@ BAD_PROVISIONS: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
-@pytest.mark.parametrize("rpc", ["ProvisionTenant", "PreviewTenant"])
-@pytest.mark.parametrize("case", list(BAD_PROVISIONS))
+# A preview contacts no one: without contacts it plans with a placeholder (issue 15).
+PREVIEW_ACCEPTS = {"no contact"}
+
+
+@pytest.mark.parametrize(
+    ("rpc", "case"),
+    [
+        (rpc, case)
+        for case in BAD_PROVISIONS
+        for rpc in ("ProvisionTenant", "PreviewTenant")
+        if not (rpc == "PreviewTenant" and case in PREVIEW_ACCEPTS)
+    ],
+)
 async def test_bad_provision_is_invalid_argument_naming_the_field(
     engine: RunningEngine, stub: Any, rpc: str, case: str
 ):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from engine.api import convert, convert_history, convert_lists, validation
+from engine.api._gen import tenant_engine_pb2 as pb
 from engine.api.views import (
     NoticeView,
     Outcome,
@@ -22,6 +25,7 @@ from engine.core.contracts import (
     StepFailure,
     WorkflowKind,
 )
+from engine.core.errors import InvalidRequest
 from engine.core.models import Component, TenantStatus, Tier
 from engine.core.results import Progress, StackInfo
 from engine.registry import TenantRecord
@@ -144,3 +148,36 @@ def test_field_paths():
     assert validation.field_path(("contacts", 0, "email")) == "contacts[0].email"
     assert validation.field_path(()) == ""
     assert validation.list_query({"page_size": 0, "status": ""}).page_size == 50
+
+
+def test_the_api_defaults_the_subscription_as_the_cli_does():
+    """Issue 15: empty id, plan and dates get the CLI's defaults; the tier has none."""
+    request = pb.ProvisionTenantRequest(
+        tenant_id="t-acme",
+        tenant_key="acme",
+        tenant_name="Acme",
+        contacts=[pb.Contact(email="a@acme.example.com")],
+        subscription=pb.Subscription(tier="silo"),
+    )
+    sub = validation.provision_input(convert.provision_fields(request)).subscription
+    assert (sub.id, sub.plan_id) == ("sub-acme", "standard")
+    assert sub.start_date == date.today()
+    assert sub.end_date == date.today() + timedelta(days=365)
+    given = pb.Subscription(tier="silo", start_date="2025-03-01")
+    request.subscription.CopyFrom(given)
+    sub = validation.provision_input(convert.provision_fields(request)).subscription
+    assert (sub.start_date, sub.end_date) == (date(2025, 3, 1), date(2026, 3, 1))
+
+
+def test_a_preview_without_contacts_plans_with_a_placeholder():
+    fields = {
+        "tenant_id": "acme",
+        "tenant_key": "acme",
+        "tenant_name": "Acme",
+        "subscription": {"tier": "pooled"},
+    }
+    preview = validation.provision_input(fields, dry_run=True)
+    assert [c.email for c in preview.contacts] == ["preview@example.com"]
+    with pytest.raises(InvalidRequest) as refused:
+        validation.provision_input(fields)  # a provision needs a real contact
+    assert [v.field for v in refused.value.violations] == ["contacts"]

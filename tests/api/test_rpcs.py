@@ -150,6 +150,14 @@ async def test_preview_returns_the_plan_and_changes_nothing(engine: RunningEngin
     assert not (engine.root / "resources" / "apiprev").exists()
 
 
+async def test_a_preview_needs_no_contact_nor_subscription_dates(engine: RunningEngine, stub: Any):
+    """Issue 15: the API defaults what the CLI defaults; a dry run contacts no one."""
+    request = provision_request("apibare", contacts=[], subscription=pb.Subscription(tier="silo"))
+    response = await stub.PreviewTenant(request, metadata=engine.auth, timeout=240)
+    assert response.success, response.error
+    assert [c.component for c in response.components] == ["infra", "app"]
+
+
 async def test_already_running_then_cancel(engine: RunningEngine, stub: Any):
     request = provision_request("apicancel", parameters={"delay": "2"})
     started = await stub.ProvisionTenant(request, metadata=engine.auth)

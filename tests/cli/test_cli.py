@@ -12,8 +12,16 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from engine.api import ApiServer
+from engine.core.settings import RegistrySettings
 from tests.api.certs import make_pki
-from tests.api.harness import RunningEngine, running_engine
+from tests.api.harness import (
+    TOKEN,
+    RunningEngine,
+    engine_settings,
+    running_engine,
+    temporal_address,
+)
 from tests.cli.conftest import Cli, clean_env, finish, start
 
 PROGRESS = re.compile(r"^\[\s*\d+%\] \w+")
@@ -83,6 +91,8 @@ async def test_stacks_lists_pulumi_stacks_with_last_update(cli: Cli):
     assert [row[:2] for row in rows[1:]] == [["cliprov-app", "app"], ["cliprov-infra", "infra"]]
     for row in rows[1:]:
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(\d+[smhd] ago\)", row[2]), row
+    # The tenant's own resources: not Pulumi's stack entry, not the provider (issue 15).
+    assert [row[3] for row in rows[1:]] == ["1", "3"]
     data = json.loads((await cli("stacks", "cliprov", "-o", "json")).out)
     assert [s["name"] for s in data["stacks"]] == ["cliprov-app", "cliprov-infra"]
     assert all(s["last_update"] for s in data["stacks"])
@@ -164,6 +174,64 @@ async def test_preview_prints_the_plan_as_a_table(cli: Cli):
     )
     assert result.lines[-1] == "preview-tenant-cliprev: 5 to create"
     assert "cliprev" not in (await cli("list")).out  # a dry run registers nothing
+
+
+def piped(env: dict[str, str]) -> dict[str, str]:
+    """``env`` as a pipe has it: no COLUMNS to size tables by."""
+    return {k: v for k, v in env.items() if k != "COLUMNS"}
+
+
+async def test_preview_of_a_live_tenant_shows_what_changes(cli: Cli, cli_env: dict[str, str]):
+    """Issue 15: no --email needed; CHANGED names the properties; a pipe cuts nothing."""
+    result = await cli(
+        "preview", "cliprov", "--tier", "pooled", "--app-version", "2.0.0", env=piped(cli_env)
+    )
+    assert result.code == 0, result.err
+    rows = cells(result.out)
+    assert rows[0] == ["COMPONENT", "OP", "TYPE", "NAME", "CHANGED"]
+    [app] = [row for row in rows[1:] if row[0] == "app"]
+    assert app[:4] == ["app", "update", "pulumi-python:dynamic:Resource", "cliprov-app-0"]
+    assert "content.version" in app[4].split(", ")
+    assert max(len(line) for line in result.lines) > 80  # wider than rich's default
+
+
+async def test_json_errors_are_json_on_stdout_with_the_same_exit_code(
+    cli: Cli, cli_env: dict[str, str]
+):
+    bad = await cli("status", "bad id", "-o", "json")
+    assert (bad.code, bad.err) == (2, "")
+    assert json.loads(bad.out) == {
+        "error": {
+            "type": "InvalidRequest",
+            "message": f"tenant_id: {bad_id_message()}",
+            "exit_code": 2,
+            "violations": [{"field": "tenant_id", "description": bad_id_message()}],
+            "hint": None,
+        }
+    }
+    missing = await cli("stacks", "t-nobody", "-o", "json")
+    assert missing.code == 3 and missing.err == ""
+    assert json.loads(missing.out)["error"]["exit_code"] == 3
+    no_contact = await cli("provision", "cliprov", "--tier", "pooled", "-o", "json")
+    assert no_contact.code == 2  # refused before any call
+    assert json.loads(no_contact.out)["error"]["violations"] == [
+        {"field": "contacts", "description": "is required"}
+    ]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"127.0.0.1:{sock.getsockname()[1]}"
+    down = await cli("list", "-o", "json", env={**cli_env, "TENANTCTL_API": closed})
+    assert down.code == 5 and down.err == ""
+    error = json.loads(down.out)["error"]
+    assert error["type"] == "UnavailableError" and error["exit_code"] == 5
+    assert error["hint"] == f"is the API at {closed} running? `tenantctl dev` starts a local one"
+
+
+def bad_id_message() -> str:
+    return (
+        "tenant id must be 1-64 characters of letters, digits, '_', '.', ':' or '-', "
+        "starting with a letter or digit"
+    )
 
 
 async def test_watch_then_cancel_rolls_back(cli: Cli, cli_env: dict[str, str], tmp_path: Path):
@@ -308,6 +376,52 @@ async def test_api_down_exits_5(cli: Cli, cli_env: dict[str, str]):
     assert result.err.splitlines()[-1] == (
         f"hint: is the API at {closed} running? `tenantctl dev` starts a local one"
     )
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_temporal_down_behind_a_live_api_is_named_in_the_hint(
+    temporal_env: WorkflowEnvironment, tmp_path: Path
+):
+    """Issue 15: the API answered; the hint must not say it is not running."""
+    async with running_engine(
+        temporal_env, tmp_path / "engine", worker=False, temporal=f"127.0.0.1:{_closed_port()}"
+    ) as cut_off:
+        env = clean_env(TENANTCTL_API=cut_off.address, TENANTCTL_TOKEN=cut_off.token)
+        result = await finish(await start("status", "cliprov", env=env, cwd=tmp_path))
+    assert result.code == 5
+    assert result.err.splitlines()[-1] == (
+        f"hint: the API at {cut_off.address} answered, but Temporal is unavailable: "
+        "is it running? (`tenantctl dev` starts one)"
+    )
+
+
+async def test_registry_down_is_named_and_said_in_plain_words(
+    temporal_env: WorkflowEnvironment, tmp_path: Path
+):
+    """Issue 15: no psycopg text in what the user reads; the hint names the registry."""
+    url = f"postgresql+psycopg://tenants@127.0.0.1:{_closed_port()}/tenants"
+    settings = engine_settings(temporal_address(temporal_env), tmp_path)
+    settings = settings.model_copy(update={"registry": RegistrySettings(database_url=url)})
+    server = ApiServer(settings)
+    await server.start()
+    try:
+        address = f"127.0.0.1:{server.port}"
+        env = clean_env(TENANTCTL_API=address, TENANTCTL_TOKEN=TOKEN)
+        result = await finish(await start("list", env=env, cwd=tmp_path))
+    finally:
+        await server.stop(grace=1)
+    assert result.code == 5, result.err
+    assert result.err.splitlines() == [
+        "error: the tenant registry is unavailable: its database does not answer "
+        "(the API log has details)",
+        f"hint: the API at {address} answered, but the tenant registry's database is "
+        "unavailable: is it running?",
+    ]
 
 
 async def test_wrong_token_exits_2(cli: Cli, cli_env: dict[str, str]):

@@ -6,6 +6,9 @@ No fixture server here: dev starts its own Temporal dev server, worker and API.
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
+import os
 import signal
 import socket
 import stat
@@ -15,6 +18,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from engine.api import SERVICE_NAME
+from engine.cli.dev import configure_logging
 from tests.cli.conftest import clean_env, finish, start
 
 
@@ -112,3 +116,68 @@ async def test_dev_with_an_unusable_state_dir_is_a_usage_error(tmp_path: Path):
     )
     assert result.code == 2
     assert result.err.startswith("error: --state-dir: ")
+
+
+async def test_dev_stops_everything_when_its_temporal_server_dies(tmp_path: Path):
+    """Issue 15: it noticed nothing; now it says so, stops the rest and exits 1."""
+    temporal_port, ui_port, api_port = _free_ports(3)
+    state = tmp_path / "state"
+    api = f"127.0.0.1:{api_port}"
+    dev = await start(
+        "dev", "--state-dir", str(state), "--temporal-port", str(temporal_port),
+        "--ui-port", str(ui_port), "--api-listen", api,
+        env=clean_env(TENANT_WORKER__HEALTH_LISTEN=""), cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        await _wait_serving(api)
+        [temporal] = _processes_using(state / "temporal.db")
+        os.kill(temporal, signal.SIGKILL)
+        result = await finish(dev, within=60)
+    finally:
+        if dev.returncode is None:
+            dev.kill()
+            await dev.wait()
+    assert result.code == 1, result.err
+    assert "error: the Temporal dev server was killed (signal 9); stopping the API and the " in (
+        result.err
+    )
+    assert "Traceback" not in result.err
+    assert result.err.splitlines()[-1] == "stopped"
+    assert _processes_using(state / "temporal.db") == []
+
+
+def _log_a_failed_attempt() -> None:
+    try:
+        try:
+            raise RuntimeError("injected failure: create of acme/app/0.json\nmore detail")
+        except RuntimeError as exc:
+            raise ValueError("acme-app: resource operation failed") from exc
+    except ValueError:
+        logging.getLogger("temporalio.activity").warning(
+            "Completing activity as failed ({'attempt': 1})", exc_info=True
+        )
+
+
+def test_dev_terminal_shows_one_line_per_event_tracebacks_only_with_v(tmp_path: Path):
+    """Issue 15: an activity retried printed its whole traceback on dev's terminal."""
+    root = logging.getLogger()
+    level = root.level
+    for verbose in (False, True):
+        terminal = io.StringIO()
+        handlers = configure_logging(tmp_path / "dev.log", verbose=verbose, stream=terminal)
+        try:
+            _log_a_failed_attempt()
+        finally:
+            for handler in handlers:
+                root.removeHandler(handler)
+                handler.close()
+            root.setLevel(level)
+        if verbose:
+            assert "Traceback" in terminal.getvalue()
+        else:
+            [line] = terminal.getvalue().splitlines()
+            assert line.endswith(
+                "WARNING temporalio.activity: Completing activity as failed ({'attempt': 1}): "
+                "ValueError: acme-app: resource operation failed"
+            )
+    assert (tmp_path / "dev.log").read_text().count("Traceback") == 4  # twice per run

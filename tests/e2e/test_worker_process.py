@@ -1,11 +1,12 @@
-"""The worker as a separate process: killed mid-Pulumi and replaced; health; SIGTERM."""
+"""The worker as a separate process: killed mid-Pulumi and replaced; SIGTERM.
+
+(Its health probes: test_health_probes.py.)"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,8 +16,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from temporalio.testing import WorkflowEnvironment
 
 from engine.core.contracts import ProvisionTenantResult
@@ -29,15 +28,8 @@ from tests.conftest import PASSPHRASE, make_settings
 from tests.e2e.conftest import fast_policies, provision_input
 from tests.engine.conftest import files_under
 from tests.support.processes import kill_group_and_wait, kill_processes_under
-from tests.support.temporal import dev_server
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -132,40 +124,6 @@ async def test_worker_killed_mid_pulumi_is_replaced_and_the_tenant_converges(
         assert len(registry.resources(tid)) == count + 1
     log = (tmp_path / "worker2.log").read_text()
     assert "clearing stale lock" in log or "interrupted operation" in log
-
-
-def _health(port: int) -> int:
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        response = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
-        return int(response.status)
-
-
-async def test_health_follows_temporal_and_sigterm_stops_cleanly(tmp_path: Path) -> None:
-    serving = health_pb2.HealthCheckResponse.SERVING
-    port = _free_port()
-    async with dev_server() as env:
-        address = env.client.service_client.config.target_host
-        worker_env = _worker_env(tmp_path, address, "health", health=f"127.0.0.1:{port}")
-        with worker_process(worker_env, tmp_path / "worker.log") as proc:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if _health(port) == serving:
-                        break
-                except grpc.RpcError:
-                    pass
-                assert proc.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
-                assert time.monotonic() < deadline, "worker never reported SERVING"
-                await asyncio.sleep(0.2)
-            # Temporal goes away: the worker must stop claiming to serve.
-            await env.shutdown()
-            deadline = time.monotonic() + 30
-            while _health(port) == serving:
-                assert time.monotonic() < deadline, "still SERVING without Temporal"
-                await asyncio.sleep(0.5)
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(60) == 0, (tmp_path / "worker.log").read_text()[-3000:]
 
 
 async def test_sigterm_lets_the_running_pulumi_activity_finish_then_exits(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from pulumi.automation import PulumiFn
@@ -162,5 +165,65 @@ def test_live_lock_in_another_process_is_a_concurrent_update_error(
             second.up(make_spec("acme"), Component.INFRA)
         assert info.value.retryable
         assert "locked" in info.value.detail
+    finally:
+        worker.join(120)
+
+
+def _lock_from(settings: Settings, stack: str, host: str, pid: int) -> Path:
+    """A lock as a CLI on ``host`` leaves in the file backend when its machine is lost."""
+    backend = Path(settings.pulumi.resolved_backend_url.removeprefix("file://"))
+    path = backend / ".pulumi" / "locks" / "organization" / "tenants" / stack / f"{uuid4()}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).isoformat()
+    path.write_text(json.dumps({"pid": pid, "username": "w", "hostname": host, "timestamp": stamp}))
+    return path
+
+
+def test_a_lock_left_by_the_previous_attempt_on_a_lost_host_is_broken_at_once(
+    settings: Settings, catalog: ProgramCatalog
+) -> None:
+    engine = PulumiRunner(settings, catalog)
+    spec = make_spec("acme")
+    engine.up(spec, Component.INFRA)
+    lock = _lock_from(settings, "acme-infra", "lost-worker", 4242)
+
+    # Anyone else's recent lock from another host is respected...
+    with pytest.raises(ConcurrentUpdateError):
+        engine.up(spec, Component.INFRA, cancel=CancelToken(previous_owners=["lost-worker:1"]))
+    assert lock.exists()
+    # ...the one the previous attempt of this very operation recorded is not.
+    result = engine.up(
+        spec, Component.INFRA, cancel=CancelToken(previous_owners=["lost-worker:4242"])
+    )
+    assert not lock.exists()
+    assert result.recovered is not None
+    assert [c.split(" at ")[0] for c in result.recovered.cleared_locks] == [
+        "w@lost-worker pid 4242"
+    ]
+
+
+def test_a_live_lock_is_kept_even_when_named_as_the_previous_attempts(
+    settings: Settings, catalog: ProgramCatalog
+) -> None:
+    first, second = PulumiRunner(settings, catalog), PulumiRunner(settings, catalog)
+    slow = make_spec("acme", parameters={"infra_resources": "3", "delay": "3"})
+    locks = Path(settings.pulumi.resolved_backend_url.removeprefix("file://")) / ".pulumi/locks"
+    running = CancelToken()
+    worker = threading.Thread(
+        target=first.up, args=(slow, Component.INFRA), kwargs={"cancel": running}
+    )
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not list(locks.rglob("*.json")):  # the first up holds the backend lock
+            assert time.monotonic() < deadline, "the first up never took the lock"
+            time.sleep(0.05)
+        # A slow but alive owner on this host: its lock stays, whatever a caller claims.
+        with pytest.raises(ConcurrentUpdateError):
+            second.up(
+                make_spec("acme"),
+                Component.INFRA,
+                cancel=CancelToken(previous_owners=running.owners),
+            )
     finally:
         worker.join(120)

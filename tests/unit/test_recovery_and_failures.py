@@ -7,7 +7,7 @@ import socket
 from datetime import UTC, datetime, timedelta
 
 from engine.pulumi._failures import useful_output
-from engine.pulumi._recovery import is_stale, parse_locks, stack_settings_from_state
+from engine.pulumi._recovery import is_stale, owner_gone, parse_locks, stack_settings_from_state
 
 LOCKED = (
     "error: the stack is currently locked by 2 lock(s). Either wait for the other process(es) "
@@ -41,6 +41,18 @@ def test_lock_from_another_host_is_stale_only_after_the_timeout() -> None:
     other = parse_locks(LOCKED.format(host="vm", pid=1))[1]
     assert not is_stale(other, timedelta(minutes=35), other.taken_at + timedelta(minutes=30))
     assert is_stale(other, timedelta(minutes=35), other.taken_at + timedelta(minutes=36))
+
+
+def test_a_lock_of_the_previous_attempt_is_broken_unless_its_process_lives_here() -> None:
+    host = socket.gethostname()
+    other = parse_locks(LOCKED.format(host="vm", pid=1))[1]  # ci@other-host pid 7
+    assert owner_gone(other, ["other-host:7"])
+    assert not owner_gone(other, ["other-host:8", "vm:7"])
+    assert not owner_gone(other, [])
+    live = parse_locks(LOCKED.format(host=host, pid=os.getpid()))[0]
+    dead = parse_locks(LOCKED.format(host=host, pid=2**22 + 12345))[0]
+    assert not owner_gone(live, [f"{host}:{os.getpid()}"])
+    assert owner_gone(dead, [f"{host}:{2**22 + 12345}"])
 
 
 def test_stack_settings_come_back_from_the_checkpoint() -> None:

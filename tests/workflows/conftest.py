@@ -25,6 +25,7 @@ from temporalio.worker import Worker
 
 import workflows
 from engine.core.contracts import (
+    PULUMI_QUEUE_SUFFIX,
     AcquireTenantInput,
     Activity,
     BeginProvisionInput,
@@ -458,6 +459,11 @@ class Harness:
     tenant_id: str
 
 
+def pulumi_worker(client: Client, queue: str, fakes: FakeActivities, **kw: Any) -> Worker:
+    """The fakes on the Pulumi task queue, where the workflows schedule Pulumi activities."""
+    return Worker(client, task_queue=queue + PULUMI_QUEUE_SUFFIX, activities=fakes.activities, **kw)
+
+
 @pytest.fixture
 def fakes() -> FakeActivities:
     return FakeActivities()
@@ -477,15 +483,21 @@ def settings() -> Settings:
 async def harness(
     temporal_env: WorkflowEnvironment, fakes: FakeActivities, tenant_id: str, settings: Settings
 ) -> AsyncIterator[Harness]:
-    async with Worker(
-        temporal_env.client,
-        task_queue=settings.temporal.task_queue,
-        workflows=workflows.ALL,
-        workflow_runner=workflows.sandbox_runner(),
-        activities=fakes.activities,
+    fast_heartbeats = {
         # Heartbeats (so cancellations) reach the server at once, not 80% of the timeout.
-        max_heartbeat_throttle_interval=timedelta(milliseconds=100),
-        default_heartbeat_throttle_interval=timedelta(milliseconds=100),
+        "max_heartbeat_throttle_interval": timedelta(milliseconds=100),
+        "default_heartbeat_throttle_interval": timedelta(milliseconds=100),
+    }
+    async with (
+        Worker(
+            temporal_env.client,
+            task_queue=settings.temporal.task_queue,
+            workflows=workflows.ALL,
+            workflow_runner=workflows.sandbox_runner(),
+            activities=fakes.activities,
+            **fast_heartbeats,  # type: ignore[arg-type]
+        ),
+        pulumi_worker(temporal_env.client, settings.temporal.task_queue, fakes, **fast_heartbeats),
     ):
         try:
             yield Harness(

@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 import workflows
 from engine.core.contracts import (
+    PULUMI_QUEUE_SUFFIX,
     ActivityPolicies,
     ComponentPlan,
     ProvisionTenantResult,
@@ -21,6 +22,7 @@ from engine.core.contracts import (
     StackActivityInput,
     Step,
     StepFailure,
+    WorkflowStatus,
 )
 from engine.core.models import Component, IdpProvider, TenantStatus, Tier
 from engine.core.search_attributes import TENANT_ID, TENANT_STATUS, TENANT_TIER
@@ -30,10 +32,12 @@ from engine.temporal._client import TenantClient
 from .conftest import (
     ATTEMPTS,
     FakeActivities,
+    Gate,
     Harness,
     canonical,
     eventually,
     provision_input,
+    pulumi_worker,
     stack_outputs,
 )
 
@@ -110,7 +114,8 @@ def test_default_policies_are_the_seed_plans() -> None:
 
 
 async def scheduled_options(h: Harness) -> list[tuple[str, tuple[Any, ...]]]:
-    """(call key, (start_to_close, heartbeat, attempts, initial interval, permanent errors))."""
+    """(call key, (start_to_close, heartbeat, attempts, initial interval, permanent errors,
+    task queue))."""
     history = await h.client.handle("provision", h.tenant_id).fetch_history()
     options = []
     for event in history.events:
@@ -125,11 +130,13 @@ async def scheduled_options(h: Harness) -> list[tuple[str, tuple[Any, ...]]]:
                 attrs.retry_policy.maximum_attempts,
                 attrs.retry_policy.initial_interval.ToTimedelta(),
                 sorted(attrs.retry_policy.non_retryable_error_types),
+                attrs.task_queue.name,
             )
         )
-    # No retries on a happy path: one scheduled event per recorded call, in order.
+    # No retries on a happy path: one scheduled event per recorded call, in the order the
+    # workflow scheduled them (the IdP and infra stacks may start in either order).
     assert len(options) == len(h.fakes.calls)
-    return list(zip(h.fakes.calls, options, strict=True))
+    return list(zip(canonical(h.fakes.calls), options, strict=True))
 
 
 async def test_activities_are_scheduled_with_the_seed_policies(harness: Harness) -> None:
@@ -155,10 +162,14 @@ async def test_activities_are_scheduled_with_the_seed_policies(harness: Harness)
     }
     scheduled = await scheduled_options(h)
     assert [key for key, _ in scheduled] == HAPPY
+    queue = h.settings.temporal.task_queue
     for key, options in scheduled:
         assert options[:4] == expected[key], key
         # Retryability comes from the error the activity raises, not from a list here.
         assert options[4] == [], key
+        # Pulumi runs wait for a worker's Pulumi slot on their own queue, not on a timeout.
+        pulumi = key.startswith(("stack_", "platform_"))
+        assert options[5] == (queue + PULUMI_QUEUE_SUFFIX if pulumi else queue), key
 
 
 async def test_policies_come_from_the_settings(harness: Harness) -> None:
@@ -603,17 +614,68 @@ async def test_eviction_from_the_worker_cache_never_compensates(
 ) -> None:
     """Item 8: the SDK evicts a workflow by raising a BaseException into it. With no cache
     every activation ends in an eviction; compensating then would destroy a healthy tenant."""
-    async with Worker(
-        temporal_env.client,
-        task_queue=settings.temporal.task_queue,
-        workflows=workflows.ALL,
-        workflow_runner=workflows.sandbox_runner(),
-        activities=fakes.activities,
-        max_cached_workflows=0,
+    async with (
+        Worker(
+            temporal_env.client,
+            task_queue=settings.temporal.task_queue,
+            workflows=workflows.ALL,
+            workflow_runner=workflows.sandbox_runner(),
+            activities=fakes.activities,
+            max_cached_workflows=0,
+        ),
+        pulumi_worker(temporal_env.client, settings.temporal.task_queue, fakes),
     ):
         client = TenantClient(temporal_env.client, settings)
         await client.provision(provision_input(tenant_id))
         result = await asyncio.wait_for(client.result("provision", tenant_id), 120)
 
     assert isinstance(result, ProvisionTenantResult) and result.success, result
-    assert fakes.calls == HAPPY
+    assert canonical(fakes.calls) == HAPPY
+
+
+async def test_a_pulumi_activity_waits_for_a_slot_in_the_queue_and_the_status_says_so(
+    temporal_env: WorkflowEnvironment, fakes: FakeActivities, tenant_id: str, settings: Settings
+) -> None:
+    """Issue 13: with every Pulumi slot taken, the IdP or infra stack waits in the Pulumi
+    task queue, not started (its start-to-close timeout not running), and the status shows
+    how long it has waited."""
+    gates = [fakes.block("stack_up:idp"), fakes.block("stack_up:infra")]
+    async with (
+        Worker(
+            temporal_env.client,
+            task_queue=settings.temporal.task_queue,
+            workflows=workflows.ALL,
+            workflow_runner=workflows.sandbox_runner(),
+            activities=fakes.activities,
+        ),
+        # One Pulumi slot: the IdP and infra stacks cannot run at once.
+        pulumi_worker(
+            temporal_env.client, settings.temporal.task_queue, fakes, max_concurrent_activities=1
+        ),
+    ):
+        client = TenantClient(temporal_env.client, settings)
+        await client.provision(provision_input(tenant_id))
+
+        async def one_running() -> Gate | None:
+            running = [g for g in gates if g.started.is_set()]
+            return running[0] if running else None
+
+        first = await eventually(one_running)
+        [waiting] = [g for g in gates if g is not first]
+
+        async def queued() -> WorkflowStatus | None:
+            status = await client.status("provision", tenant_id)
+            return status if status.queued_s else None
+
+        status = await eventually(queued)
+        assert status.queued_s is not None and status.queued_s > 0
+        assert status.details and "for a Pulumi slot" in status.details
+        assert not waiting.started.is_set()
+        first.release()
+        await waiting.wait_started()
+        assert (await client.status("provision", tenant_id)).queued_s is None
+        waiting.release()
+        result = await asyncio.wait_for(client.result("provision", tenant_id), 60)
+
+    assert isinstance(result, ProvisionTenantResult) and result.success, result
+    assert canonical(fakes.calls) == HAPPY

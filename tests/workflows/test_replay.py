@@ -4,8 +4,10 @@
 (commit 978bdfa): a worker upgraded while such a run is in flight must replay it through
 the ``workflow.patched("tenant-lease")`` branches. ``*_v2_*`` are from before the IdP and
 infra stacks ran at once (``workflow.patched("parallel-idp-infra")``, provision only);
-``provision_v3_*`` are today's (``pooled_success`` with the shared platform step,
-``workflow.patched("ensure-platform")``). A change that breaks any of them needs a patch of its own.
+``provision_v3_*`` are from before the Pulumi task queue (``pooled_success`` with the shared
+platform step, ``workflow.patched("ensure-platform")``); ``provision_v4_*`` are today's,
+their Pulumi activities on the Pulumi task queue (``workflow.patched("pulumi-task-queue")``).
+A change that breaks any of them needs a patch of its own.
 To record new ones, run a provision, deploy and deprovision on the workflow harness and
 save ``fetch_history().to_json()``.
 """
@@ -42,6 +44,8 @@ def test_histories_of_every_workflow_and_version_are_recorded() -> None:
             assert case.format(version) in names
     for case in ("success", "compensated", "cancelled", "pooled_success"):
         assert f"provision_v3_{case}" in names
+    for case in ("success", "compensated", "pooled_success"):
+        assert f"provision_v4_{case}" in names
 
 
 async def _replay(recorded: dict[str, Any]) -> None:

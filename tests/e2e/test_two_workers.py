@@ -1,0 +1,157 @@
+"""Two workers on two hosts sharing Temporal, a Pulumi backend in S3 and a PostgreSQL
+registry: the one running ``up`` dies; the other takes over without waiting for the lock
+to age (issue 13).
+
+Each worker runs in a UTS namespace of its own (``unshare --uts``), so its host name, the
+one Pulumi writes into the stack locks it takes, differs from the other's: the dead
+worker's lock is "from another host" and would block the tenant for ``stale_lock_after``
+(35 minutes) if the retry could not prove its owner gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from engine.core.contracts import ProvisionTenantResult
+from engine.core.models import TenantStatus
+from engine.registry import TenantRegistry
+from engine.temporal._client import TenantClient
+from stacks.local import read_journal
+from tests.conftest import PASSPHRASE, make_settings
+from tests.e2e.conftest import fast_policies, provision_input
+from tests.engine.conftest import files_under
+from tests.support.moto import FAKE_CREDENTIALS
+from tests.support.postgres import PostgresServer
+from tests.support.processes import kill_group_and_wait, kill_processes_under
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux unshare")
+
+
+@contextmanager
+def worker_on_host(host: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``python -m engine.worker`` with its own host name (a new UTS namespace; root)."""
+    command = ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', host]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [*command, sys.executable, "-m", "engine.worker"],
+            cwd=REPO,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            kill_group_and_wait(proc.pid)
+            proc.wait(30)
+        kill_processes_under(Path(env["TENANT_PULUMI__STATE_DIR"]))
+
+
+def _running_pulumi_up(state_dir: Path) -> bool:
+    """Whether a ``pulumi up`` runs in a workspace of this worker's state directory."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = Path(os.readlink(entry / "cwd"))
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if state_dir in cwd.parents and argv[0].endswith(b"pulumi") and b"up" in argv[1:3]:
+            return True
+    return False
+
+
+async def test_the_retry_on_another_host_breaks_the_dead_workers_lock_and_converges(
+    tmp_path: Path, temporal_env: WorkflowEnvironment, moto: str, postgres: PostgresServer
+) -> None:
+    bucket = f"state-{uuid.uuid4().hex[:8]}"
+    session = boto3.session.Session(region_name="us-east-1", **FAKE_CREDENTIALS)
+    session.client("s3", endpoint_url=moto).create_bucket(Bucket=bucket)
+    queue = f"two-{uuid.uuid4().hex[:8]}"
+    resources = tmp_path / "cloud"
+    registry_url = postgres.create_schema()
+    shared = {
+        "TENANT_TEMPORAL__ADDRESS": temporal_env.client.service_client.config.target_host,
+        "TENANT_TEMPORAL__TASK_QUEUE": queue,
+        "TENANT_PULUMI__BACKEND_URL": f"s3://{bucket}?region=us-east-1&use_path_style=true",
+        "TENANT_PULUMI__PASSPHRASE": PASSPHRASE,
+        "TENANT_PULUMI__CATALOG": "tests.e2e.shared_catalog:catalog",
+        "TENANT_AWS__ENDPOINT_URL": moto,
+        "TENANT_AWS__ACCESS_KEY_ID": FAKE_CREDENTIALS["aws_access_key_id"],
+        "TENANT_AWS__SECRET_ACCESS_KEY": FAKE_CREDENTIALS["aws_secret_access_key"],
+        "TENANT_REGISTRY__DATABASE_URL": registry_url,
+        "TENANT_WORKER__HEALTH_LISTEN": "",
+        "TENANT_TEST_RESOURCES": str(resources),
+    }
+    hosts = {
+        name: {**shared, "TENANT_PULUMI__STATE_DIR": str(tmp_path / name / "state")}
+        for name in ("worker-a", "worker-b")
+    }
+    settings = make_settings(tmp_path / "client")
+    settings.temporal.task_queue = queue
+    fast_policies(settings)
+    heartbeat = timedelta(seconds=5)
+    settings.worker.infra.heartbeat = heartbeat
+    settings.worker.infra.maximum_attempts = 5
+    client = TenantClient(temporal_env.client, settings)
+    tid, count = f"t-{uuid.uuid4().hex[:8]}", 6
+    request = provision_input(
+        tid, "twohosts", idp=None, parameters={"infra_resources": str(count), "infra_delay": "3"}
+    )
+
+    with (
+        worker_on_host("worker-a", hosts["worker-a"], tmp_path / "worker-a.log") as a,
+        worker_on_host("worker-b", hosts["worker-b"], tmp_path / "worker-b.log") as b,
+    ):
+        workers = {"worker-a": a, "worker-b": b}
+        await client.provision(request)
+        # Whichever worker Temporal gave the infra up to: kill it once its CLI is writing.
+        deadline = time.monotonic() + 120
+        running = None
+        while running is None:
+            assert time.monotonic() < deadline, "no worker ever ran the infra up"
+            started = [e for e in read_journal(resources) if "/infra/" in e["path"]]
+            for name in workers:
+                if started and _running_pulumi_up(tmp_path / name / "state"):
+                    running = name
+            await asyncio.sleep(0.1)
+        survivor = "worker-b" if running == "worker-a" else "worker-a"
+        kill_group_and_wait(workers[running].pid)  # the worker and its Pulumi CLI
+        workers[running].wait(30)
+        kill_processes_under(tmp_path / running / "state")
+        killed_at = time.monotonic()
+
+        # Well within the 35 minutes a lock from another host would otherwise block it.
+        result = await asyncio.wait_for(client.result("provision", tid), 240)
+        took = time.monotonic() - killed_at
+        log = (tmp_path / f"{survivor}.log").read_text()
+
+    assert isinstance(result, ProvisionTenantResult) and result.success, (result, log[-3000:])
+    # The heartbeat timeout (5 s), the retry and the rest of the provision, with room for a
+    # busy machine: nowhere near the 35 minutes.
+    assert took < 180, f"took {took:.0f}s after the kill"
+    assert f"@{running} pid" in log and "clearing stale lock" in log, log[-3000:]
+    # Exactly the desired resources: none leaked, none made twice.
+    expected = [f"twohosts/infra/{i}.json" for i in range(count)] + ["twohosts/app/0.json"]
+    assert files_under(resources, "twohosts") == sorted(expected)
+    with TenantRegistry(registry_url) as registry:
+        assert registry.get(tid).status is TenantStatus.ACTIVE
