@@ -8,7 +8,7 @@ setup:
 	tools/setup.sh
 
 test:
-	.venv/bin/pytest
+	.venv/bin/pytest --durations=15
 
 test-fast:
 	.venv/bin/pytest tests/unit tests/stacks

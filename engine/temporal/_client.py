@@ -254,7 +254,8 @@ class TenantClient:
         progress = await self._pulumi_progress(raw, status.component)
         done = status.done or description.status not in (None, WorkflowExecutionStatus.RUNNING)
         update: dict[str, Any] = {"pulumi": progress, "done": done}
-        queued = None if progress is not None or done else _queued_s(raw)
+        # Another stack of the step may be running (its progress above) while this waits.
+        queued = None if done else _queued_s(raw)
         if queued is not None:
             # Visible wherever the status goes (CLI, API, ARC SaaS) without a new field.
             waiting = f"waiting {queued:.0f}s for a Pulumi slot"
