@@ -13,12 +13,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +29,7 @@ from engine.temporal._client import TenantClient
 from stacks.local import read_journal
 from tests.conftest import PASSPHRASE, make_settings
 from tests.e2e.conftest import fast_policies, provision_input
+from tests.e2e.test_worker_process import worker_process
 from tests.engine.conftest import files_under
 from tests.support.moto import FAKE_CREDENTIALS
 from tests.support.postgres import PostgresServer
@@ -41,28 +38,6 @@ from tests.support.processes import kill_group_and_wait, kill_processes_under
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux unshare")
-
-
-@contextmanager
-def worker_on_host(host: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``python -m engine.worker`` with its own host name (a new UTS namespace; root)."""
-    command = ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', host]
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [*command, sys.executable, "-m", "engine.worker"],
-            cwd=REPO,
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            kill_group_and_wait(proc.pid)
-            proc.wait(30)
-        kill_processes_under(Path(env["TENANT_PULUMI__STATE_DIR"]))
 
 
 def _running_pulumi_up(state_dir: Path) -> bool:
@@ -119,8 +94,8 @@ async def test_the_retry_on_another_host_breaks_the_dead_workers_lock_and_conver
     )
 
     with (
-        worker_on_host("worker-a", hosts["worker-a"], tmp_path / "worker-a.log") as a,
-        worker_on_host("worker-b", hosts["worker-b"], tmp_path / "worker-b.log") as b,
+        worker_process(hosts["worker-a"], tmp_path / "worker-a.log", host="worker-a") as a,
+        worker_process(hosts["worker-b"], tmp_path / "worker-b.log", host="worker-b") as b,
     ):
         workers = {"worker-a": a, "worker-b": b}
         await client.provision(request)

@@ -33,10 +33,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
-def worker_process(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def worker_process(
+    env: dict[str, str], log: Path, *, host: str | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``python -m engine.worker`` in a process group of its own, killed with its Pulumi
+    processes at the end; with ``host``, under that host name (a new UTS namespace; root)."""
+    prefix = ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', host]
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "engine.worker"],
+            [*(prefix if host else []), sys.executable, "-m", "engine.worker"],
             cwd=REPO,
             env={**os.environ, **env},
             stdout=out,

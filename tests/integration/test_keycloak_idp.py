@@ -15,18 +15,22 @@ from tests.support.checkpoint import interrupt_creates
 pytestmark = pytest.mark.integration
 
 
-def test_realm_client_and_admin(keycloak_url, integration_settings, run_id):
-    settings = integration_settings(keycloak=keycloak_url)
-    engine = PulumiRunner(settings, build_catalog(settings))
-    key = f"it-kc-{run_id}"
-    tenant = TenantSpec(
+def _keycloak_tenant(key: str, name: str) -> TenantSpec:
+    return TenantSpec(
         tenant_id=f"it-{key}",
         tenant_key=key,
-        tenant_name="Keycloak Integration",
+        tenant_name=name,
         tier=Tier.POOLED,
         contacts=(Contact(email=f"admin@{key}.example.com", first_name="Ada", last_name="A"),),
         idp=IdpConfig(provider=IdpProvider.KEYCLOAK),
     )
+
+
+def test_realm_client_and_admin(keycloak_url, integration_settings, run_id):
+    settings = integration_settings(keycloak=keycloak_url)
+    engine = PulumiRunner(settings, build_catalog(settings))
+    key = f"it-kc-{run_id}"
+    tenant = _keycloak_tenant(key, "Keycloak Integration")
     result = engine.up(tenant, Component.IDP)
     outputs = result.outputs
     assert outputs["organization_id"] == f"tenant-{key}"
@@ -47,14 +51,7 @@ def test_creates_keycloak_accepted_but_the_killed_run_did_not_record_are_adopted
     settings = integration_settings(keycloak=keycloak.base_url)
     engine = PulumiRunner(settings, build_catalog(settings))
     key = f"it-kca-{run_id}"
-    tenant = TenantSpec(
-        tenant_id=f"it-{key}",
-        tenant_key=key,
-        tenant_name="Keycloak Adopt",
-        tier=Tier.POOLED,
-        contacts=(Contact(email=f"admin@{key}.example.com", first_name="Ada", last_name="A"),),
-        idp=IdpConfig(provider=IdpProvider.KEYCLOAK),
-    )
+    tenant = _keycloak_tenant(key, "Keycloak Adopt")
     first = engine.up(tenant, Component.IDP).outputs
     names = {"realm", "admin-role", "user-role", "app-client", "admin-user", "admin-user-roles"}
     stack = stack_name(key, Component.IDP)
