@@ -29,15 +29,14 @@ import time
 import uuid
 from pathlib import Path
 
-import boto3
-
 from engine.core.contracts import ProvisionTenantResult
 from engine.temporal._client import TenantClient
-from tests.conftest import PASSPHRASE, make_settings
+from tests.conftest import make_settings
 from tests.e2e.conftest import fast_policies, provision_input
-from tests.support.moto import FAKE_CREDENTIALS, running_moto
+from tests.support.moto import running_moto
 from tests.support.postgres import running_postgres
 from tests.support.processes import kill_group_and_wait, kill_processes_under
+from tests.support.shared_state import shared_state_env
 from tests.support.temporal import dev_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,24 +94,10 @@ async def main(tenants: int, workers: int, local: bool) -> None:
         running_postgres() as postgres,
     ):
         root = Path(tmp)
-        bucket = f"bench-{uuid.uuid4().hex[:8]}"
-        session = boto3.session.Session(region_name="us-east-1", **FAKE_CREDENTIALS)
-        session.client("s3", endpoint_url=moto).create_bucket(Bucket=bucket)
         registry = postgres.create_database()
         async with dev_server() as env:
-            shared = {
-                "TENANT_TEMPORAL__ADDRESS": env.client.service_client.config.target_host,
-                "TENANT_TEMPORAL__TASK_QUEUE": "throughput",
-                "TENANT_PULUMI__BACKEND_URL": f"s3://{bucket}?region=us-east-1&use_path_style=true",
-                "TENANT_PULUMI__PASSPHRASE": PASSPHRASE,
-                "TENANT_PULUMI__CATALOG": "tests.e2e.shared_catalog:catalog",
-                "TENANT_AWS__ENDPOINT_URL": moto,
-                "TENANT_AWS__ACCESS_KEY_ID": FAKE_CREDENTIALS["aws_access_key_id"],
-                "TENANT_AWS__SECRET_ACCESS_KEY": FAKE_CREDENTIALS["aws_secret_access_key"],
-                "TENANT_REGISTRY__DATABASE_URL": registry,
-                "TENANT_WORKER__HEALTH_LISTEN": "",
-                "TENANT_TEST_RESOURCES": str(root / "cloud"),
-            }
+            address = env.client.service_client.config.target_host
+            shared = shared_state_env(address, "throughput", moto, registry, root / "cloud")
             if local:
                 del shared["TENANT_PULUMI__BACKEND_URL"]
                 shared["TENANT_REGISTRY__DATABASE_URL"] = f"sqlite:///{root / 'registry.db'}"

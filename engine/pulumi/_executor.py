@@ -200,9 +200,12 @@ class StackExecutor:
     def _export(self, stack: auto.Stack, name: str) -> auto.Deployment:
         """The stack's checkpoint: from the file backend directly when it is one, else
         ``pulumi stack export``. Raises the Automation API's StackNotFoundError."""
+        backend = self.workspaces.backend_url
+        if not backend.startswith("file://"):
+            return stack.export_stack()
         try:
-            deployment = read_file_checkpoint(self.workspaces.backend_url, self.project, name)
-        except ValueError:
+            deployment = read_file_checkpoint(backend, self.project, name)
+        except ValueError:  # unreadable: the CLI says why (and _repair_backend acts on it)
             return stack.export_stack()
         if deployment is None:
             raise auto.StackNotFoundError(auto.CommandResult("", f"no stack named '{name}'", 255))

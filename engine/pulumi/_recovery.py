@@ -200,11 +200,9 @@ def read_file_checkpoint(backend_url: str, project: str, stack: str) -> dict[str
 
     What ``pulumi stack export`` prints, without starting the CLI (a fifth of a second,
     a tenth of a small stack's ``up``). The backend writes checkpoints atomically (rename),
-    so a read never sees half a file. Other backends raise ValueError: ask the CLI.
+    so a read never sees half a file. Raises ValueError when the file is not JSON.
     """
-    if not backend_url.startswith("file://"):
-        raise ValueError(f"not a file backend: {backend_url}")
-    stacks = Path(unquote(urlparse(backend_url).path)) / ".pulumi" / "stacks" / project
+    stacks = _file_backend_root(backend_url) / "stacks" / project
     plain, packed = stacks / f"{stack}.json", stacks / f"{stack}.json.gz"
     try:
         raw = plain.read_bytes()
@@ -221,7 +219,7 @@ def repair_file_backend(backend_url: str, project: str, stack: str) -> list[str]
     """Remove a stack's empty or unreadable metadata files in a file:// backend."""
     if not backend_url.startswith("file://"):
         return []
-    root = Path(unquote(urlparse(backend_url).path)) / ".pulumi"
+    root = _file_backend_root(backend_url)
     candidates = [
         *(root / "stacks" / project).glob(f"{stack}.json*.attrs"),
         *(root / "locks" / "organization" / project / stack).glob("*.attrs"),
@@ -249,3 +247,8 @@ def stack_settings_from_state(deployment: Mapping[str, Any]) -> StackSettings | 
     if provider.get("type") == "cloud" and state.get("url"):
         return StackSettings(secrets_provider=state["url"], encrypted_key=state.get("encryptedkey"))
     return None
+
+
+def _file_backend_root(backend_url: str) -> Path:
+    """The ``.pulumi`` directory of a ``file://`` backend."""
+    return Path(unquote(urlparse(backend_url).path)) / ".pulumi"

@@ -273,9 +273,7 @@ class TenantClient:
         running at once, the progress shown is always the stack the status names."""
         converter = self.client.data_converter
         found: list[Progress] = []
-        for pending in raw.pending_activities:
-            if not pending.activity_type.name.startswith(("stack_", "platform_")):
-                continue
+        for pending in _pulumi_activities(raw):
             if pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED:
                 continue
             if not pending.heartbeat_details.payloads:
@@ -391,15 +389,23 @@ def _failure_result(kind: WorkflowKind, tenant_id: str, exc: WorkflowFailureErro
     return result_type.model_validate(base)
 
 
+def _pulumi_activities(raw: Any) -> list[Any]:
+    """The pending Pulumi activities (stack and platform operations) of a description."""
+    return [
+        pending
+        for pending in raw.pending_activities
+        if pending.activity_type.name.startswith(("stack_", "platform_"))
+    ]
+
+
 def _queued_s(raw: Any) -> float | None:
     """How long the longest-waiting Pulumi activity has been scheduled but not started
     (every worker's Pulumi slots are taken), in seconds; None when none waits. A retry's
     scheduled time lies ahead while it backs off: that is not a wait for a slot."""
     waits = [
         (datetime.now(UTC) - pending.scheduled_time.ToDatetime(tzinfo=UTC)).total_seconds()
-        for pending in raw.pending_activities
-        if pending.activity_type.name.startswith(("stack_", "platform_"))
-        and pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED
+        for pending in _pulumi_activities(raw)
+        if pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED
         and pending.HasField("scheduled_time")
     ]
     waits = [wait for wait in waits if wait > 0]

@@ -9,12 +9,10 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,42 +22,17 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from temporalio.testing import WorkflowEnvironment
 
 from engine.api import ApiServer, TenantOperations
-from engine.core.search_attributes import ALL
-from engine.temporal import data_converter
 from tests.api.harness import engine_settings
 from tests.conftest import PASSPHRASE
+from tests.support.ports import free_port
 from tests.support.processes import kill_group_and_wait
-from tests.support.temporal import TEMPORAL
+from tests.support.temporal import dev_server
 
 REPO = Path(__file__).resolve().parents[2]
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 LIVE = ("", "liveness")
 READY = ("readiness",)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@asynccontextmanager
-async def temporal_on(port: int) -> AsyncIterator[WorkflowEnvironment]:
-    """A dev server on a fixed port, so that the one started after it is the same address."""
-    env = await WorkflowEnvironment.start_local(
-        ip="127.0.0.1",
-        port=port,
-        dev_server_existing_path=str(TEMPORAL),
-        search_attributes=ALL,
-        data_converter=data_converter,
-        ui=False,
-        dev_server_log_level="error",
-    )
-    try:
-        yield env
-    finally:
-        await env.shutdown()
 
 
 async def _status(address: str, service: str) -> int | None:
@@ -117,8 +90,8 @@ class Probes:
 
 
 async def test_liveness_holds_and_readiness_follows_temporal(tmp_path: Path) -> None:
-    temporal = f"127.0.0.1:{_free_port()}"
-    health_port = _free_port()
+    temporal = f"127.0.0.1:{free_port()}"
+    health_port = free_port()
     log = tmp_path / "worker.log"
     env = {
         **os.environ,
@@ -153,7 +126,7 @@ async def test_liveness_holds_and_readiness_follows_temporal(tmp_path: Path) -> 
             await asyncio.sleep(0.2)
         await probes.until_ready(False, within=10)
 
-        async with temporal_on(int(temporal.rsplit(":", 1)[1])):
+        async with dev_server(int(temporal.rsplit(":", 1)[1])):
             await probes.until_ready(True, within=60)
         # Stopped: not ready, still live (checked at every look for the next seconds).
         await probes.until_ready(False, within=30)
@@ -161,7 +134,7 @@ async def test_liveness_holds_and_readiness_follows_temporal(tmp_path: Path) -> 
             await probes.look()
             await asyncio.sleep(0.4)
 
-        async with temporal_on(int(temporal.rsplit(":", 1)[1])):
+        async with dev_server(int(temporal.rsplit(":", 1)[1])):
             await probes.until_ready(True, within=60)
 
             # A stop signal: the API turns not ready at once and stays live until it stops.
@@ -192,7 +165,7 @@ async def test_api_is_not_ready_without_its_registry(
     address = temporal_env.client.service_client.config.target_host
     settings = engine_settings(address, tmp_path)
     settings.registry.database_url = (
-        f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/tenants?connect_timeout=2"
+        f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/tenants?connect_timeout=2"
     )
     api = ApiServer(settings, health_interval=timedelta(milliseconds=300))
     await api.start()

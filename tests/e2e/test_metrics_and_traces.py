@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import urllib.request
 import uuid
 from collections.abc import AsyncIterator
@@ -27,6 +26,7 @@ from engine.core.settings import Settings
 from engine.telemetry import install_tracer_provider, new_provider
 from engine.temporal import TenantClient, connect
 from tests.e2e.conftest import provision_input, running_stack
+from tests.support.ports import free_port
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
@@ -48,12 +48,6 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     """The sum of the samples of ``name`` whose labels include ``labels``."""
     wanted = set(labels.items())
     return sum(v for (n, ls), v in samples.items() if n == name and wanted <= ls)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _scrape(port: int) -> str:
@@ -79,7 +73,7 @@ async def observed(
     temporal_env: WorkflowEnvironment, ses_endpoint: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Observed]:
     root: Path = tmp_path_factory.mktemp("telemetry")
-    port = _free_port()
+    port = free_port()
     exporter = InMemorySpanExporter()
     install_tracer_provider(new_provider("tenant-engine", "test", SimpleSpanProcessor(exporter)))
 

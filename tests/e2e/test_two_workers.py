@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
-import boto3
-import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from engine.core.contracts import ProvisionTenantResult
@@ -27,17 +24,15 @@ from engine.core.models import TenantStatus
 from engine.registry import TenantRegistry
 from engine.temporal._client import TenantClient
 from stacks.local import read_journal
-from tests.conftest import PASSPHRASE, make_settings
+from tests.conftest import make_settings
 from tests.e2e.conftest import fast_policies, provision_input
 from tests.e2e.test_worker_process import worker_process
 from tests.engine.conftest import files_under
-from tests.support.moto import FAKE_CREDENTIALS
 from tests.support.postgres import PostgresServer
 from tests.support.processes import kill_group_and_wait, kill_processes_under
+from tests.support.shared_state import shared_state_env
 
 REPO = Path(__file__).resolve().parents[2]
-
-pytestmark = pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux unshare")
 
 
 def _running_pulumi_up(state_dir: Path) -> bool:
@@ -58,25 +53,11 @@ def _running_pulumi_up(state_dir: Path) -> bool:
 async def test_the_retry_on_another_host_breaks_the_dead_workers_lock_and_converges(
     tmp_path: Path, temporal_env: WorkflowEnvironment, moto: str, postgres: PostgresServer
 ) -> None:
-    bucket = f"state-{uuid.uuid4().hex[:8]}"
-    session = boto3.session.Session(region_name="us-east-1", **FAKE_CREDENTIALS)
-    session.client("s3", endpoint_url=moto).create_bucket(Bucket=bucket)
     queue = f"two-{uuid.uuid4().hex[:8]}"
     resources = tmp_path / "cloud"
     registry_url = postgres.create_schema()
-    shared = {
-        "TENANT_TEMPORAL__ADDRESS": temporal_env.client.service_client.config.target_host,
-        "TENANT_TEMPORAL__TASK_QUEUE": queue,
-        "TENANT_PULUMI__BACKEND_URL": f"s3://{bucket}?region=us-east-1&use_path_style=true",
-        "TENANT_PULUMI__PASSPHRASE": PASSPHRASE,
-        "TENANT_PULUMI__CATALOG": "tests.e2e.shared_catalog:catalog",
-        "TENANT_AWS__ENDPOINT_URL": moto,
-        "TENANT_AWS__ACCESS_KEY_ID": FAKE_CREDENTIALS["aws_access_key_id"],
-        "TENANT_AWS__SECRET_ACCESS_KEY": FAKE_CREDENTIALS["aws_secret_access_key"],
-        "TENANT_REGISTRY__DATABASE_URL": registry_url,
-        "TENANT_WORKER__HEALTH_LISTEN": "",
-        "TENANT_TEST_RESOURCES": str(resources),
-    }
+    address = temporal_env.client.service_client.config.target_host
+    shared = shared_state_env(address, queue, moto, registry_url, resources)
     hosts = {
         name: {**shared, "TENANT_PULUMI__STATE_DIR": str(tmp_path / name / "state")}
         for name in ("worker-a", "worker-b")

@@ -4,7 +4,6 @@ on one listener (``api.metrics_listen``)."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import urllib.request
 from pathlib import Path
 
@@ -15,12 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from engine.api._gen import tenant_engine_pb2 as pb
 from tests.api.harness import running_engine, stub_for
 from tests.e2e.test_metrics_and_traces import parse, value
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.ports import free_port
 
 
 def _scrape(port: int) -> str:
@@ -31,7 +25,7 @@ def _scrape(port: int) -> str:
 async def test_api_metrics_count_calls_by_method_and_code(
     temporal_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     async with running_engine(
         temporal_env, tmp_path, worker=False, metrics_listen=f"127.0.0.1:{port}"
     ) as engine:

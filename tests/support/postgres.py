@@ -17,7 +17,6 @@ import logging
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -30,6 +29,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
+
+from .ports import free_port
 
 logger = logging.getLogger(__name__)
 
@@ -103,12 +104,6 @@ def find_bin_dir() -> Path:
     raise PostgresUnavailableError(f"{SETUP_HINT}: nothing in /usr/lib/postgresql/*/bin")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _as_service_user(args: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return args
@@ -141,7 +136,7 @@ def running_postgres() -> Iterator[PostgresServer]:
     if os.geteuid() == 0:
         for path in (root, sockets):
             shutil.chown(path, user=SERVICE_USER)
-    port = _free_port()
+    port = free_port()
     pg_ctl = str(bin_dir / "pg_ctl")
     try:
         _run(

@@ -16,12 +16,14 @@ TEMPORAL = Path(sys.executable).parent / "temporal"
 
 
 @asynccontextmanager
-async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
-    """Start ``temporal server start-dev`` on 127.0.0.1 (free ports, in-memory), stop after."""
+async def dev_server(port: int | None = None) -> AsyncIterator[WorkflowEnvironment]:
+    """Start ``temporal server start-dev`` on 127.0.0.1 (in-memory), stop after; on ``port``
+    when given (a server started again there has the same address), else on a free one."""
     if not TEMPORAL.exists():
         raise RuntimeError(f"{TEMPORAL} is missing: run `make setup`")
     env = await WorkflowEnvironment.start_local(
         ip="127.0.0.1",
+        port=port,
         dev_server_existing_path=str(TEMPORAL),
         search_attributes=ALL,
         data_converter=data_converter,

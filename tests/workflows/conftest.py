@@ -459,6 +459,18 @@ class Harness:
     tenant_id: str
 
 
+def workflow_worker(client: Client, queue: str, fakes: FakeActivities, **kw: Any) -> Worker:
+    """The tenant workflows, with the fakes for the activities they run on their own queue."""
+    return Worker(
+        client,
+        task_queue=queue,
+        workflows=workflows.ALL,
+        workflow_runner=workflows.sandbox_runner(),
+        activities=fakes.activities,
+        **kw,
+    )
+
+
 def pulumi_worker(client: Client, queue: str, fakes: FakeActivities, **kw: Any) -> Worker:
     """The fakes on the Pulumi task queue, where the workflows schedule Pulumi activities."""
     return Worker(client, task_queue=queue + PULUMI_QUEUE_SUFFIX, activities=fakes.activities, **kw)
@@ -488,16 +500,10 @@ async def harness(
         "max_heartbeat_throttle_interval": timedelta(milliseconds=100),
         "default_heartbeat_throttle_interval": timedelta(milliseconds=100),
     }
+    queue = settings.temporal.task_queue
     async with (
-        Worker(
-            temporal_env.client,
-            task_queue=settings.temporal.task_queue,
-            workflows=workflows.ALL,
-            workflow_runner=workflows.sandbox_runner(),
-            activities=fakes.activities,
-            **fast_heartbeats,  # type: ignore[arg-type]
-        ),
-        pulumi_worker(temporal_env.client, settings.temporal.task_queue, fakes, **fast_heartbeats),
+        workflow_worker(temporal_env.client, queue, fakes, **fast_heartbeats),
+        pulumi_worker(temporal_env.client, queue, fakes, **fast_heartbeats),
     ):
         try:
             yield Harness(

@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-import workflows
 from engine.core.contracts import (
     PULUMI_QUEUE_SUFFIX,
     ActivityPolicies,
@@ -39,6 +37,7 @@ from .conftest import (
     provision_input,
     pulumi_worker,
     stack_outputs,
+    workflow_worker,
 )
 
 # begin_provision registers the tenant, takes its lease and sets PROVISIONING at once.
@@ -614,16 +613,10 @@ async def test_eviction_from_the_worker_cache_never_compensates(
 ) -> None:
     """Item 8: the SDK evicts a workflow by raising a BaseException into it. With no cache
     every activation ends in an eviction; compensating then would destroy a healthy tenant."""
+    queue = settings.temporal.task_queue
     async with (
-        Worker(
-            temporal_env.client,
-            task_queue=settings.temporal.task_queue,
-            workflows=workflows.ALL,
-            workflow_runner=workflows.sandbox_runner(),
-            activities=fakes.activities,
-            max_cached_workflows=0,
-        ),
-        pulumi_worker(temporal_env.client, settings.temporal.task_queue, fakes),
+        workflow_worker(temporal_env.client, queue, fakes, max_cached_workflows=0),
+        pulumi_worker(temporal_env.client, queue, fakes),
     ):
         client = TenantClient(temporal_env.client, settings)
         await client.provision(provision_input(tenant_id))
@@ -640,18 +633,11 @@ async def test_a_pulumi_activity_waits_for_a_slot_in_the_queue_and_the_status_sa
     task queue, not started (its start-to-close timeout not running), and the status shows
     how long it has waited."""
     gates = [fakes.block("stack_up:idp"), fakes.block("stack_up:infra")]
+    queue = settings.temporal.task_queue
     async with (
-        Worker(
-            temporal_env.client,
-            task_queue=settings.temporal.task_queue,
-            workflows=workflows.ALL,
-            workflow_runner=workflows.sandbox_runner(),
-            activities=fakes.activities,
-        ),
+        workflow_worker(temporal_env.client, queue, fakes),
         # One Pulumi slot: the IdP and infra stacks cannot run at once.
-        pulumi_worker(
-            temporal_env.client, settings.temporal.task_queue, fakes, max_concurrent_activities=1
-        ),
+        pulumi_worker(temporal_env.client, queue, fakes, max_concurrent_activities=1),
     ):
         client = TenantClient(temporal_env.client, settings)
         await client.provision(provision_input(tenant_id))
