@@ -151,7 +151,6 @@ class Activity(StrEnum):
     SET_STATUS = "set_tenant_status"
     SET_APP_VERSION = "set_app_version"
     RECORD_RESOURCES = "record_resources"
-    CLEAR_RESOURCES = "clear_resources"
     NOTIFY = "send_notification"
     STACK_UP = "stack_up"
     STACK_PREVIEW = "stack_preview"

@@ -64,9 +64,6 @@ class ProgramCatalog:
             )
         return factory
 
-    def has(self, component: Component, tier: Tier) -> bool:
-        return (component, tier) in self._programs or (component, None) in self._programs
-
     def build(self, spec: TenantSpec, component: Component) -> PulumiFn:
         """The program for one tenant component."""
         return self.program(component, spec.tier)(spec)

@@ -239,7 +239,7 @@ class StackExecutor:
             adopted_state = with_adopted(deployment, found, creates)
             stack.import_stack(auto.Deployment(version=exported.version, deployment=adopted_state))
             log.warning("%s: adopted what interrupted creates made: %s", name, found)
-        stack.refresh(clear_pending_creates=True)
+        stack.refresh(clear_pending_creates=True, color="never")
         adopted = [f"{urn} = {id_}" for urn, id_ in found.items()]
         return RecoveryReport(pending_operations=pending, adopted=adopted)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from pulumi.automation import errors as auto_errors
 
 from engine.core.errors import (
@@ -22,7 +20,6 @@ from ._progress import ProgressTracker
 __all__ = ["classify", "useful_output"]
 
 _MAX_DETAIL = 2000
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|<\{%[^%]*%\}>")
 _NOISE = (
     "Updating (",
     "Previewing ",
@@ -51,9 +48,12 @@ _CREDENTIAL_HINTS = (
 
 
 def useful_output(text: str, limit: int = _MAX_DETAIL) -> str:
-    """The lines of Pulumi output worth showing a person: errors and diagnostics, trimmed."""
+    """The lines of Pulumi output worth showing a person: errors and diagnostics, trimmed.
+
+    The engine runs every operation with ``color="never"``, so there is no colour to strip.
+    """
     lines = []
-    for raw in _ANSI.sub("", text).splitlines():
+    for raw in text.splitlines():
         line = raw.rstrip()
         if not line.strip() or line.startswith(_NOISE):
             continue

@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 _SECRET = "[secret]"
+# Plain text in every message and error we keep, whatever the terminal or environment says.
+_COLOR = "never"
 
 
 def _noop_program() -> None:
@@ -105,7 +107,7 @@ class PulumiRunner:
         cancel: CancelToken | None,
     ) -> PreviewResult:
         def run(stack: auto.Stack, tracker: ProgressTracker) -> PreviewResult:
-            res = stack.preview(on_event=tracker.on_event)
+            res = stack.preview(on_event=tracker.on_event, color=_COLOR)
             return PreviewResult(
                 stack=name,
                 operation="preview",
@@ -201,7 +203,7 @@ class PulumiRunner:
         refresh: bool = False,
     ) -> UpResult:
         def run(stack: auto.Stack, tracker: ProgressTracker) -> UpResult:
-            res = stack.up(on_event=tracker.on_event, refresh=refresh)
+            res = stack.up(on_event=tracker.on_event, refresh=refresh, color=_COLOR)
             outputs, secret = _split_outputs(res.outputs)
             return UpResult(
                 stack=name,
@@ -226,7 +228,7 @@ class PulumiRunner:
         program = self.catalog.build(spec, component)
 
         def run(stack: auto.Stack, tracker: ProgressTracker) -> RefreshResult:
-            res = stack.refresh(on_event=tracker.on_event)
+            res = stack.refresh(on_event=tracker.on_event, color=_COLOR)
             return RefreshResult(
                 stack=name, operation="refresh", changes=_op_map(res.summary.resource_changes)
             )
@@ -262,9 +264,6 @@ class PulumiRunner:
         """The platform stack's non-secret outputs."""
         return self._outputs(PLATFORM_STACK, reveal=False)
 
-    def destroy_platform(self, *, remove: bool = False) -> DestroyResult:
-        return self._destroy(PLATFORM_STACK, remove, None, None)
-
     def _destroy(
         self,
         name: str,
@@ -273,7 +272,7 @@ class PulumiRunner:
         cancel: CancelToken | None,
     ) -> DestroyResult:
         def run(stack: auto.Stack, tracker: ProgressTracker) -> DestroyResult:
-            res = stack.destroy(on_event=tracker.on_event, remove=remove)
+            res = stack.destroy(on_event=tracker.on_event, remove=remove, color=_COLOR)
             if remove:  # its workspace directory goes with it (they piled up)
                 shutil.rmtree(stack.workspace.work_dir, ignore_errors=True)
             return DestroyResult(

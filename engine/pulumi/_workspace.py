@@ -1,18 +1,19 @@
 """Where and how the Pulumi CLI runs for one stack: work directory, environment, options.
 
-Each stack gets its own work directory (``<state_dir>/workspaces/<stack>``) holding a copy
-of the project file and the stack's settings file (``Pulumi.<stack>.yaml``: secrets
-provider and its encrypted key or salt), so concurrent operations on different stacks
-never write the same file, and a later select finds the provider the stack was made with.
+Each stack gets its own work directory (``<state_dir>/workspaces/<stack>``) holding the
+project file (written by the SDK from ``ProjectSettings``) and the stack's settings file
+(``Pulumi.<stack>.yaml``: secrets provider and its encrypted key or salt), so concurrent
+operations on different stacks never write the same file, and a later select finds the
+provider the stack was made with.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-from pulumi.automation import LocalWorkspaceOptions
+import yaml  # type: ignore[import-untyped]
+from pulumi.automation import LocalWorkspaceOptions, ProjectSettings
 
 from engine.core.errors import ConfigurationError
 from engine.core.settings import Settings
@@ -74,18 +75,27 @@ class WorkspaceFactory:
 
     def work_dir(self, stack: str) -> Path:
         path = self.state_dir / "workspaces" / stack
-        project_file = path / _PROJECT_FILE
-        content = f"name: {self.project}\nruntime: python\n"
-        if not project_file.exists() or project_file.read_text() != content:
-            path.mkdir(parents=True, exist_ok=True)
-            tmp = path / f".{_PROJECT_FILE}.{os.getpid()}"
-            tmp.write_text(content)
-            tmp.replace(project_file)
+        path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def project_settings(self, work_dir: Path) -> ProjectSettings | None:
+        """The project the SDK writes into ``work_dir`` (``Pulumi.yaml``), or None when the
+        file there already names it: rewriting it on every operation would truncate it under
+        a CLI of another operation that is reading it."""
+        wanted = ProjectSettings(name=self.project, runtime="python")
+        try:
+            current = yaml.safe_load((work_dir / _PROJECT_FILE).read_text())
+        except (OSError, yaml.YAMLError):
+            return wanted
+        if isinstance(current, dict) and current == wanted.to_dict():
+            return None
+        return wanted
+
     def options(self, stack: str, token: CancelToken | None = None) -> LocalWorkspaceOptions:
+        work_dir = self.work_dir(stack)
         return LocalWorkspaceOptions(
-            work_dir=str(self.work_dir(stack)),
+            work_dir=str(work_dir),
+            project_settings=self.project_settings(work_dir),
             pulumi_home=self.home,
             env_vars=dict(self.env),
             secrets_provider=self.secrets_provider,

@@ -76,7 +76,7 @@ def test_useful_output_keeps_errors_and_drops_progress_noise() -> None:
     text = "\n".join(
         ["Updating (acme-infra):", "    +  pulumi:pulumi:Stack tenants-acme-infra creating"]
         + [f"    @ updating....{i}" for i in range(500)]
-        + ["\x1b[31merror:\x1b[0m update failed", "Resources:", "Duration: 3s"]
+        + ["error: update failed", "Resources:", "Duration: 3s"]
     )
     assert useful_output(text) == "error: update failed"
     assert len(useful_output("error: " + "x" * 10_000)) <= 2003
