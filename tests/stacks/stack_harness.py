@@ -19,8 +19,6 @@ import pulumi
 from pulumi.automation import PulumiFn
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
-from pulumi.runtime.settings import ROOT, reset_options
-from pulumi.runtime.sync_await import _ensure_event_loop
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -213,17 +211,20 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.recorded: list[Recorded] = []
 
+    # The SDK's handler runs first: it gives this thread the event loop that deserializing
+    # resource references needs.
     def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             self._record(request, request.object, request.custom)
-        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        return response
 
     def ReadResource(self, request: Any) -> Any:
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
         self._record(request, request.properties, True)
-        return super().ReadResource(request)  # type: ignore[no-untyped-call]
+        return response
 
     def _record(self, request: Any, props: Any, custom: bool) -> None:
-        _ensure_event_loop()  # type: ignore[no-untyped-call]  # deserializing resource references needs one on this thread
         raw = rpc.deserialize_properties(props)
         self.recorded.append(
             Recorded(
@@ -249,9 +250,9 @@ def run_program(
     """Run ``program`` (a PulumiFn) to completion under mocks and return what it did."""
     mocks = _Mocks(stack_outputs or {})
     monitor = _RecordingMonitor(mocks)
-    ROOT.set(None)
+    pulumi.runtime.reset_options()  # a new root stack resource for this run
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
-    root = ROOT.get()
+    root = pulumi.runtime.get_root_resource()
     collected: dict[str, tuple[Any, bool]] = {}
 
     async def collect() -> None:
@@ -268,8 +269,7 @@ def run_program(
     try:
         go()
     finally:
-        ROOT.set(None)
-        reset_options()
+        pulumi.runtime.reset_options()
     return StackRun(
         resources=monitor.recorded,
         outputs={k: v for k, (v, _) in collected.items()},
