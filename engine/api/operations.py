@@ -283,25 +283,35 @@ class TenantOperations:
             return await self._status(client, ref)
 
     async def watch(self, tenant_id: object, kind: object = "") -> AsyncIterator[StatusView]:
-        """Status snapshots whenever they change; the last one is done, with the outcome."""
+        """Status snapshots whenever they change; the last one is done, with the outcome.
+
+        The client's watch loop (``TenantClient.watch``), each update as the API's view.
+        """
         ref = tenant_ref(tenant_id, kind)
         client = await self.client()
-        last: StatusView | None = None
-        with _needs(Dependency.TEMPORAL, describe(ref), ref):
-            while last is None or not last.done:
-                view = await self._status(client, ref)
-                if view != last:
-                    yield view
-                    last = view
-                if not view.done:
-                    await asyncio.sleep(self._watch_interval.total_seconds())
+        updates = client.watch(
+            ref.kind,
+            ref.tenant_id,
+            interval=self._watch_interval,
+            query_timeout=self._query_timeout,
+        )
+        with _needs(Dependency.TEMPORAL, describe(ref), ref), self._status_answered(ref):
+            async with contextlib.aclosing(updates):
+                async for status in updates:
+                    yield await self._view(client, ref, status)
 
     async def _status(self, client: TenantClient, ref: TenantRef) -> StatusView:
-        seconds = self._query_timeout.total_seconds()
+        with self._status_answered(ref):
+            status = await client.status(ref.kind, ref.tenant_id, query_timeout=self._query_timeout)
+        return await self._view(client, ref, status)
+
+    @contextlib.contextmanager
+    def _status_answered(self, ref: TenantRef) -> Iterator[None]:
+        """A status query no worker answered in time, or that failed, as an API error."""
         try:
-            async with asyncio.timeout(seconds):
-                status = await client.status(ref.kind, ref.tenant_id)
+            yield
         except TimeoutError:
+            seconds = self._query_timeout.total_seconds()
             raise DependencyUnavailable(
                 f"no worker answered the status query of {describe(ref)} within {seconds:g}s; "
                 f"is a worker polling task queue {self.settings.temporal.task_queue!r}?",
@@ -311,7 +321,6 @@ class TenantOperations:
             raise PreconditionError(
                 f"{describe(ref)} could not answer its status query: {exc}"
             ) from None
-        return await self._view(client, ref, status)
 
     async def cancel(self, tenant_id: object, kind: object = "") -> str:
         """Signal the workflow to stop; returns its id. It rolls back before it ends."""

@@ -11,18 +11,31 @@ without an id, plan or dates gets ``sub-<key>``, plan ``standard``, today and a 
 its start; a preview without contacts plans with a placeholder (``PREVIEW_CONTACT``),
 because a dry run contacts no one.
 
-Besides the models' own rules, requests are bounded (how many domains and parameters,
-how long a parameter may be) so that no request can outgrow a Temporal payload.
+A provision request is ``ProvisionRequest``: the workflow input (``ProvisionTenantInput``)
+with the bounds of the edge declared on its fields (how many domains and parameters, how
+long a parameter's key and value may be, no domain twice), so that no request can outgrow
+a Temporal payload. The bounds live here, not on the workflow input, because that model
+also decodes recorded histories, which must never be refused for a limit added later
+(``engine.core.lenient``). Every violation, of a bound or of the models' own rules, comes
+out of one pydantic ``ValidationError`` (``violations``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Sized
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from engine.core.contracts import (
     DeployTenantInput,
@@ -32,7 +45,7 @@ from engine.core.contracts import (
     WorkflowKind,
 )
 from engine.core.errors import FieldViolation, InvalidRequest
-from engine.core.models import TenantId, TenantStatus, Tier
+from engine.core.models import Domain, TenantId, TenantStatus, Tier
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -41,8 +54,11 @@ __all__ = [
     "MAX_DOMAINS",
     "MAX_PAGE_SIZE",
     "MAX_PARAMETERS",
+    "MAX_PARAMETER_KEY",
+    "MAX_PARAMETER_VALUE",
     "PREVIEW_CONTACT",
     "ListQuery",
+    "ProvisionRequest",
     "TenantRef",
     "deploy_input",
     "deprovision_input",
@@ -67,12 +83,78 @@ DEFAULT_TERM = timedelta(days=365)
 # Who a preview "contacts" when the request names no one (reserved domain, RFC 2606).
 PREVIEW_CONTACT = {"email": "preview@example.com", "first_name": "Preview", "is_primary": True}
 _DEFAULTED = ("id", "plan_id", "start_date", "end_date")  # subscription fields
+_DICT_KEY = "[key]"  # the last part of a pydantic location that is about a mapping's key
+_SHOWN_KEY = 20  # characters of a refused key that a message repeats
+_COUNTS = {"too_long": "max_length", "too_short": "min_length"}  # pydantic's error context
 
 M = TypeVar("M", bound=BaseModel)
 
 # Model-level rules report the model's location; name the field a user has to change.
-_REPEATED_DOMAINS = "domains must not repeat"  # engine.models / engine.contracts wording
 _MODEL_RULE_FIELDS: dict[tuple[int | str, ...], str] = {("subscription",): "subscription.end_date"}
+
+
+def _unique_domains(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Each repeated domain reported at its own index (``domains[1]``), next to the
+    errors of the domains themselves, so that one answer names every bad domain."""
+    repeats: list[InitErrorDetails] = []
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        first: dict[str, int] = {}
+        for index, raw in enumerate(value):
+            if not isinstance(raw, str):
+                continue
+            # Compared as ``Domain`` normalizes them, so "Acme.com" repeats "acme.com".
+            domain = raw.strip().lower()
+            if domain in first:
+                error = PydanticCustomError(
+                    "repeated_domain",
+                    "{domain} repeats domains[{first}]",
+                    {"domain": repr(domain), "first": first[domain]},
+                )
+                repeats.append({"type": error, "loc": (index,), "input": raw})
+            else:
+                first[domain] = index
+    try:
+        validated = handler(value)
+    except PydanticValidationError as exc:
+        if not repeats:
+            raise
+        # Rebuilt with their messages as they are. Only a count's context goes along:
+        # a message quoting the input (a domain) must not be formatted again.
+        found: list[InitErrorDetails] = [
+            {
+                "type": PydanticCustomError(
+                    e["type"], e["msg"], e.get("ctx") if e["type"] in _COUNTS else None
+                ),
+                "loc": e["loc"],
+                "input": e["input"],
+            }
+            for e in exc.errors(include_url=False)
+        ]
+        raise PydanticValidationError.from_exception_data(exc.title, found + repeats) from None
+    if repeats:
+        raise PydanticValidationError.from_exception_data("domains", repeats)
+    return validated
+
+
+ParameterKey = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PARAMETER_KEY)]
+ParameterValue = Annotated[str, StringConstraints(max_length=MAX_PARAMETER_VALUE)]
+
+
+class ProvisionRequest(ProvisionTenantInput):
+    """A provision (or preview) request: the workflow input within the edge's bounds."""
+
+    domains: Annotated[
+        tuple[Domain, ...], Field(max_length=MAX_DOMAINS), WrapValidator(_unique_domains)
+    ] = ()
+    parameters: dict[ParameterKey, ParameterValue] = Field(
+        default_factory=dict, max_length=MAX_PARAMETERS
+    )
+
+    def workflow_input(self) -> ProvisionTenantInput:
+        """The same values as the workflow input the client starts (and tests compare)."""
+        return ProvisionTenantInput.model_validate(
+            {name: getattr(self, name) for name in self.model_fields_set}
+        )
 
 
 class TenantRef(BaseModel):
@@ -106,25 +188,47 @@ def field_path(loc: Sequence[int | str]) -> str:
 
 def violations(exc: PydanticValidationError) -> list[FieldViolation]:
     """One FieldViolation per pydantic error, with a message fit for a user."""
-    found = []
-    errors = exc.errors(include_url=False, include_context=False)
-    for error in errors:
-        loc = tuple(error["loc"])
-        if error["type"] == "too_short" and any(
-            tuple(other["loc"])[: len(loc)] == loc and len(other["loc"]) > len(loc)
-            for other in errors
-        ):
-            continue  # "contacts: too short" only because contacts[0] was refused
-        message = str(error["msg"])
-        if error["type"] == "value_error":
-            message = message.removeprefix("Value error, ")
-            field = _MODEL_RULE_FIELDS.get(loc) or field_path(loc)
-        elif error["type"] == "missing":
-            message, field = "is required", field_path(loc)
-        else:
-            field = field_path(loc)
-        found.append(FieldViolation(field, message))
-    return found
+    errors = exc.errors(include_url=False)
+    return [
+        _violation(error)
+        for error in errors
+        # "contacts: too short" only because contacts[0] was refused: that one is enough.
+        if not (
+            error["type"] == "too_short"
+            and any(
+                tuple(other["loc"])[: len(error["loc"])] == tuple(error["loc"])
+                and len(other["loc"]) > len(error["loc"])
+                for other in errors
+            )
+        )
+    ]
+
+
+def _violation(error: ErrorDetails) -> FieldViolation:
+    """The field a user has to change, and pydantic's message in a user's words."""
+    kind, loc, message = error["type"], tuple(error["loc"]), str(error["msg"])
+    ctx = error.get("ctx") or {}
+    if kind == "value_error":
+        return FieldViolation(
+            _MODEL_RULE_FIELDS.get(loc) or field_path(loc), message.removeprefix("Value error, ")
+        )
+    if kind == "missing":
+        return FieldViolation(field_path(loc), "is required")
+    if kind in _COUNTS and _COUNTS[kind] in ctx:  # a list or mapping's "Tuple should have ..."
+        bound = ctx[_COUNTS[kind]]
+        message = f"{'at most' if kind == 'too_long' else 'at least'} {bound} item"
+        message += "" if bound == 1 else "s"
+        # A mapping's count is left out of the context; its input has it.
+        actual = ctx.get("actual_length")
+        if actual is None and isinstance(error["input"], Sized):
+            actual = len(error["input"])
+        message += f", got {actual}" if actual is not None else ""
+    if len(loc) >= 2 and loc[-1] == _DICT_KEY:
+        # ("parameters", "<key>", "[key]"): the key itself is wrong; name the mapping.
+        key = str(loc[-2])
+        shown = key if len(key) <= _SHOWN_KEY else key[:_SHOWN_KEY] + "…"
+        return FieldViolation(field_path(loc[:-2]), f"key {shown!r}: {message}")
+    return FieldViolation(field_path(loc), message)
 
 
 def provision_defaults(fields: Mapping[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
@@ -157,24 +261,14 @@ def provision_defaults(fields: Mapping[str, Any], *, dry_run: bool = False) -> d
 def provision_input(fields: Mapping[str, Any], *, dry_run: bool = False) -> ProvisionTenantInput:
     """The ProvisionTenant (or, with ``dry_run``, PreviewTenant) request, validated."""
     fields = provision_defaults(fields, dry_run=dry_run)
-    limits = _limits(fields)
-    try:
-        model = ProvisionTenantInput.model_validate({**fields, "dry_run": dry_run})
-    except PydanticValidationError as exc:
-        found = violations(exc)
-        if any(v.field.startswith("domains[") for v in limits):
-            # The model's own repeated-domain rule, already reported per domain above.
-            found = [v for v in found if v.description != _REPEATED_DOMAINS]
-        raise InvalidRequest([*found, *limits]) from None
-    if limits:
-        raise InvalidRequest(limits)
+    request = _validate(ProvisionRequest, {**fields, "dry_run": dry_run})
     try:
         # The stack programs' spec has rules of its own; a request breaking them would
         # start a workflow that can only fail.
-        model.spec()
+        request.spec()
     except PydanticValidationError as exc:
         raise InvalidRequest(violations(exc)) from None
-    return model
+    return request.workflow_input()
 
 
 def deprovision_input(fields: Mapping[str, Any]) -> DeprovisionTenantInput:
@@ -210,43 +304,3 @@ def _validate(model: type[M], fields: Mapping[str, Any]) -> M:
         return model.model_validate(dict(fields))
     except PydanticValidationError as exc:
         raise InvalidRequest(violations(exc)) from None
-
-
-def _limits(fields: Mapping[str, Any]) -> list[FieldViolation]:
-    found = []
-    domains = fields.get("domains")
-    if isinstance(domains, Sequence) and not isinstance(domains, str):
-        if len(domains) > MAX_DOMAINS:
-            found.append(FieldViolation("domains", f"at most {MAX_DOMAINS} domains"))
-        found += _duplicate_domains(domains)
-    params = fields.get("parameters")
-    if isinstance(params, Mapping):
-        if len(params) > MAX_PARAMETERS:
-            found.append(FieldViolation("parameters", f"at most {MAX_PARAMETERS} parameters"))
-        for key, value in params.items():
-            if not isinstance(key, str) or not 1 <= len(key) <= MAX_PARAMETER_KEY:
-                found.append(
-                    FieldViolation("parameters", f"keys must be 1-{MAX_PARAMETER_KEY} characters")
-                )
-            elif isinstance(value, str) and len(value) > MAX_PARAMETER_VALUE:
-                found.append(
-                    FieldViolation(f"parameters.{key}", f"at most {MAX_PARAMETER_VALUE} characters")
-                )
-    return found
-
-
-def _duplicate_domains(domains: Sequence[object]) -> list[FieldViolation]:
-    # Compared as the model normalizes them, so "Acme.com" repeats "acme.com".
-    first: dict[str, int] = {}
-    found = []
-    for index, raw in enumerate(domains):
-        if not isinstance(raw, str):
-            continue
-        domain = raw.strip().lower()
-        if domain in first:
-            found.append(
-                FieldViolation(f"domains[{index}]", f"{domain!r} repeats domains[{first[domain]}]")
-            )
-        else:
-            first[domain] = index
-    return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -241,12 +241,25 @@ class TenantClient:
     def handle(self, kind: WorkflowKind | str, tenant_id: str) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle(workflow_id(kind, tenant_id))
 
-    async def status(self, kind: WorkflowKind | str, tenant_id: str) -> WorkflowStatus:
+    async def status(
+        self,
+        kind: WorkflowKind | str,
+        tenant_id: str,
+        *,
+        query_timeout: timedelta | None = None,
+    ) -> WorkflowStatus:
         """The workflow's own status plus the running Pulumi operation's live progress.
 
         The progress comes from the pending activity's latest heartbeat, so following a
-        provision adds nothing to its history.
+        provision adds nothing to its history. The status query needs a worker: without
+        one it waits as long as the caller does, or, with ``query_timeout``, until it
+        raises ``TimeoutError``.
         """
+        seconds = query_timeout.total_seconds() if query_timeout is not None else None
+        async with asyncio.timeout(seconds):
+            return await self._status(kind, tenant_id)
+
+    async def _status(self, kind: WorkflowKind | str, tenant_id: str) -> WorkflowStatus:
         handle = self.handle(kind, tenant_id)
         status: WorkflowStatus = await handle.query(STATUS_QUERY, result_type=WorkflowStatus)
         description = await handle.describe()
@@ -296,11 +309,18 @@ class TenantClient:
         tenant_id: str,
         *,
         interval: timedelta = timedelta(milliseconds=500),
-    ) -> AsyncIterator[WorkflowStatus]:
-        """Status snapshots whenever they change, until the workflow ends."""
+        query_timeout: timedelta | None = None,
+    ) -> AsyncGenerator[WorkflowStatus, None]:
+        """Status snapshots whenever they change, until the workflow ends: the last one is
+        done. The one watch loop: the API and ``tenantctl --direct`` follow through it.
+
+        Polls ``status`` every ``interval``; each poll waits at most ``query_timeout`` for
+        a worker to answer (then ``TimeoutError``). Temporal's errors go up unchanged, for
+        the caller to map (``temporal_errors``) with the words of its own request.
+        """
         last: WorkflowStatus | None = None
         while True:
-            status = await self.status(kind, tenant_id)
+            status = await self.status(kind, tenant_id, query_timeout=query_timeout)
             if status != last:
                 yield status
                 last = status
@@ -320,8 +340,9 @@ class TenantClient:
         """
         what = f"{WorkflowKind(kind).value} of tenant {tenant_id}"
         try:
-            async with asyncio.timeout(query_timeout):
-                status = await self.status(kind, tenant_id)
+            status = await self.status(
+                kind, tenant_id, query_timeout=timedelta(seconds=query_timeout)
+            )
         except TimeoutError:
             raise UnavailableError(
                 f"no worker answered the status query of the {what} within "

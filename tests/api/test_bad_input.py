@@ -12,6 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from engine.api import convert, validation
 from engine.api._gen import tenant_engine_pb2 as pb
+from engine.core.contracts import ProvisionTenantInput
 from engine.core.errors import InvalidRequest
 from tests.api.harness import RunningEngine, provision_request
 
@@ -82,6 +83,13 @@ BAD_PROVISIONS: dict[str, tuple[dict[str, Any], str]] = {
         "parameters",
     ),
     "oversized parameter": ({"parameters": {"k": "v" * 1025}}, "parameters.k"),
+    "empty parameter key": ({"parameters": {"": "v"}}, "parameters"),
+    "oversized parameter key": ({"parameters": {"k" * 65: "v"}}, "parameters"),
+    "too many domains": ({"domains": [f"d{i}.example.com" for i in range(101)]}, "domains"),
+    "repeat beside a bad domain": (
+        {"domains": ["a.example.com", "not a domain", "A.example.com"]},
+        "domains[2]",
+    ),
     "oversized app version": ({"app_version": "1" * 65}, "app_version"),
 }
 
@@ -109,6 +117,7 @@ async def test_bad_provision_is_invalid_argument_naming_the_field(
     )
     violations = field_violations(error)
     assert field in [f for f, _ in violations]
+    assert "Traceback" not in (error.details() or "")
     # The CLI validates with the same function: same fields, same words.
     with pytest.raises(InvalidRequest) as local:
         validation.provision_input(convert.provision_fields(request))
@@ -127,6 +136,70 @@ async def test_every_bad_field_is_reported_at_once(engine: RunningEngine, stub: 
     )
     fields = [f for f, _ in field_violations(error)]
     assert fields == ["tenant_key", "contacts[0].email", "subscription.tier"]
+
+
+# Each bound of a provision request, with the words a user reads (API and CLI alike).
+LIMITS: dict[str, tuple[dict[str, Any], list[tuple[str, str]]]] = {
+    "domains": (
+        {"domains": [f"d{i}.example.com" for i in range(101)]},
+        [("domains", "at most 100 items, got 101")],
+    ),
+    "too many domains, one repeated": (
+        {"domains": [f"d{i}.example.com" for i in range(100)] + ["D0.example.com"]},
+        [
+            ("domains", "at most 100 items, got 101"),
+            ("domains[100]", "'d0.example.com' repeats domains[0]"),
+        ],
+    ),
+    "repeated domains": (
+        {"domains": ["a.example.com", "not a domain", "A.example.com"]},
+        [
+            ("domains[1]", "'not a domain' is not a valid domain name"),
+            ("domains[2]", "'a.example.com' repeats domains[0]"),
+        ],
+    ),
+    "parameters": (
+        {"parameters": {f"k{i}": "v" for i in range(51)}},
+        [("parameters", "at most 50 items, got 51")],
+    ),
+    "parameter key": (
+        {"parameters": {"k" * 65: "v"}},
+        [("parameters", "key 'kkkkkkkkkkkkkkkkkkkk…': String should have at most 64 characters")],
+    ),
+    "empty parameter key": (
+        {"parameters": {"": "v"}},
+        [("parameters", "key '': String should have at least 1 character")],
+    ),
+    "parameter value": (
+        {"parameters": {"k": "v" * 1025}},
+        [("parameters.k", "String should have at most 1024 characters")],
+    ),
+    "no contact": ({"contacts": []}, [("contacts", "at least 1 item, got 0")]),
+}
+
+
+@pytest.mark.parametrize("case", list(LIMITS))
+def test_each_limit_names_its_field_and_bound(case: str):
+    changes, expected = LIMITS[case]
+    with pytest.raises(InvalidRequest) as caught:
+        validation.provision_input(convert.provision_fields(provision_request("lim", **changes)))
+    assert [(v.field, v.description) for v in caught.value.violations] == expected
+
+
+def test_limits_are_inclusive():
+    request = provision_request(
+        "lim",
+        domains=[f"d{i}.example.com" for i in range(validation.MAX_DOMAINS)],
+        parameters={
+            f"{i:0{validation.MAX_PARAMETER_KEY}d}": "v" * validation.MAX_PARAMETER_VALUE
+            for i in range(validation.MAX_PARAMETERS)
+        },
+    )
+    accepted = validation.provision_input(convert.provision_fields(request))
+    assert len(accepted.domains) == validation.MAX_DOMAINS
+    assert len(accepted.parameters) == validation.MAX_PARAMETERS
+    # What the client starts is the workflow's own input type, not the request model.
+    assert type(accepted) is ProvisionTenantInput
 
 
 BAD_OTHERS = [
