@@ -123,7 +123,10 @@ class StackExecutor:
             tracker = ProgressTracker(name, operation, on_progress)
             recovered: RecoveryReport | None = None
             try:
-                for attempt in (1, 2):
+                # Each repair at most once, in whatever order the CLI meets the damage (a
+                # kill can leave both a lock and a metadata file cut off mid-write).
+                repairs: set[str] = set()
+                while True:
                     try:
                         stack, exported = self._open(name, program, token, create, mutating)
                         if mutating and exported is not None:
@@ -135,15 +138,21 @@ class StackExecutor:
                         pulumi_s = time.monotonic() - body_started
                         break
                     except auto.ConcurrentUpdateError as exc:
+                        if "locks" in repairs:
+                            raise
+                        repairs.add("locks")
                         cleared = self._clear_stale_locks(
                             stack, name, str(exc), token.previous_owners
                         )
-                        if not cleared or attempt == 2:
+                        if not cleared:
                             raise
                         recovered = _merge(recovered, RecoveryReport(cleared_locks=cleared))
                     except auto.CommandError as exc:
+                        if "files" in repairs:
+                            raise
+                        repairs.add("files")
                         repaired = self._repair_backend(name, str(exc))
-                        if not repaired or attempt == 2:
+                        if not repaired:
                             raise
                         recovered = _merge(recovered, RecoveryReport(repaired_files=repaired))
                     tracker = ProgressTracker(name, operation, on_progress)
@@ -291,9 +300,14 @@ def _nullcontext() -> Iterator[None]:
 def _merge(a: RecoveryReport | None, b: RecoveryReport | None) -> RecoveryReport | None:
     if a is None or b is None:
         return a or b
+    # A step retried after another repair reports what it found again: once is enough.
     return RecoveryReport(
-        cleared_locks=[*a.cleared_locks, *b.cleared_locks],
-        pending_operations=[*a.pending_operations, *b.pending_operations],
-        repaired_files=[*a.repaired_files, *b.repaired_files],
-        adopted=[*a.adopted, *b.adopted],
+        cleared_locks=_once(a.cleared_locks, b.cleared_locks),
+        pending_operations=_once(a.pending_operations, b.pending_operations),
+        repaired_files=_once(a.repaired_files, b.repaired_files),
+        adopted=_once(a.adopted, b.adopted),
     )
+
+
+def _once(a: list[str], b: list[str]) -> list[str]:
+    return list(dict.fromkeys([*a, *b]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from engine.pulumi._runner import PulumiRunner
 from stacks.local import read_journal
 from tests.conftest import make_spec
 from tests.engine.conftest import files_under
-from tests.support.checkpoint import interrupt_creates
+from tests.support.checkpoint import cut_off_attrs, interrupt_creates, leave_lock
 from tests.support.processes import kill_group_and_wait, kill_processes_under
 
 REPO = Path(__file__).resolve().parents[2]
@@ -139,3 +140,28 @@ def test_a_failing_lookup_changes_nothing_and_the_retry_recovers(
     result = engine.up(spec, Component.INFRA)
     assert result.recovered is not None and len(result.recovered.adopted) == 1
     assert files_under(resources_root, "acme") == ["acme/infra/0.json", "acme/infra/1.json"]
+
+
+def test_a_kill_during_a_metadata_write_and_its_lock_are_both_repaired(
+    engine: PulumiRunner, resources_root: Path
+) -> None:
+    """A kill can land while the CLI writes the stack's metadata file, and its lock stays:
+    the next operation repairs both, whichever it meets first (seen under load)."""
+    spec = make_spec("acme")
+    engine.up(spec, Component.INFRA)
+    backend = engine.workspaces.backend_url
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    lock = leave_lock(backend, engine.project, "acme-infra", socket.gethostname(), dead.pid)
+    attrs = cut_off_attrs(backend, engine.project, "acme-infra")
+
+    result = engine.up(spec, Component.INFRA)
+
+    assert result.recovered is not None
+    assert result.recovered.repaired_files == [str(attrs)]
+    assert [c.split(" at ")[0] for c in result.recovered.cleared_locks] == [
+        f"w@{socket.gethostname()} pid {dead.pid}"
+    ]
+    assert not lock.exists()
+    assert result.changes == {"same": 4}
+    assert files_under(resources_root, "acme") == [f"acme/infra/{i}.json" for i in range(3)]
