@@ -36,8 +36,12 @@ async def _code(call: Any) -> grpc.StatusCode:
     return grpc.StatusCode.OK
 
 
-async def _health(channel: grpc.aio.Channel, service: str, *, wait: float = 10.0) -> int:
-    """The service's health, waiting up to ``wait`` seconds for SERVING."""
+async def _health(channel: grpc.aio.Channel, service: str, *, wait: float = 60.0) -> int:
+    """The service's health, polled until SERVING or ``wait`` seconds have passed.
+
+    SERVING follows the engine's own checks (Temporal, the registry), which take longer on
+    a busy machine: the deadline is generous, and costs nothing when the engine is ready.
+    """
     stub = health_pb2_grpc.HealthStub(channel)
     deadline = asyncio.get_running_loop().time() + wait
     while True:

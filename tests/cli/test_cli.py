@@ -7,13 +7,20 @@ import json
 import re
 import signal
 import socket
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from engine.api import ApiServer
+from engine.core.models import Component
 from engine.core.settings import RegistrySettings
+from engine.pulumi import ProgramCatalog
+from stacks.local import build_local_catalog
+from tests.api import harness
 from tests.api.certs import make_pki
 from tests.api.harness import (
     TOKEN,
@@ -22,7 +29,8 @@ from tests.api.harness import (
     running_engine,
     temporal_address,
 )
-from tests.cli.conftest import Cli, clean_env, finish, start
+from tests.cli.conftest import Cli, Result, clean_env, finish, start
+from tests.support.held import HeldProgram
 
 PROGRESS = re.compile(r"^\[\s*\d+%\] \w+")
 
@@ -41,11 +49,57 @@ def assert_clean(err: str) -> None:
     assert "Exception" not in err
 
 
-async def test_provision_shows_progress_and_a_summary(cli: Cli):
-    result = await cli(
+# Tenants whose infra program waits for their test's word: their provision cannot end before
+# the interrupt or the cancellation they are there to receive, however slow the machine.
+HELD = ("cliint", "clicancel")
+
+
+@pytest.fixture(scope="module")
+def held_infra() -> dict[str, HeldProgram]:
+    return {key: HeldProgram(Component.INFRA, tenant_key=key) for key in HELD}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def engine(
+    temporal_env: WorkflowEnvironment,
+    tmp_path_factory: pytest.TempPathFactory,
+    held_infra: dict[str, HeldProgram],
+) -> AsyncIterator[RunningEngine]:
+    """tests/cli/conftest.py's engine, with the held programs in its worker's catalog."""
+
+    def catalog(root: Path) -> ProgramCatalog:
+        built = build_local_catalog(root)
+        for program in held_infra.values():
+            program.install(built)
+        return built
+
+    async with AsyncExitStack() as stack:
+        # The harness builds the worker's catalog itself; the worker runs in this process,
+        # so its programs can wait on events the tests set. Swapped while it starts only.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(harness, "build_local_catalog", catalog)
+            running = await stack.enter_async_context(
+                running_engine(temporal_env, tmp_path_factory.mktemp("cli"))
+            )
+        for program in held_infra.values():  # before the worker stops (last in, first out)
+            stack.callback(program.release)
+        yield running
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def cliprov(engine: RunningEngine, tmp_path_factory: pytest.TempPathFactory) -> Result:
+    """The pooled tenant ``cliprov``, provisioned once through tenantctl: the tests that read
+    or act on a live tenant ask for it, so they pass in any order."""
+    env = clean_env(TENANTCTL_API=engine.address, TENANTCTL_TOKEN=engine.token)
+    args = [
         "provision", "cliprov", "--tier", "pooled", "--email", "ops@cliprov.example.com",
         "--domain", "cliprov.example.com", "--param", "infra_delay=3",
-    )  # fmt: skip
+    ]  # fmt: skip
+    return await finish(await start(*args, env=env, cwd=tmp_path_factory.mktemp("cliprov")))
+
+
+async def test_provision_shows_progress_and_a_summary(cliprov: Result):
+    result = cliprov
     assert result.code == 0, result.err
     assert_clean(result.err)
     lines = result.lines
@@ -63,27 +117,30 @@ async def test_provision_shows_progress_and_a_summary(cli: Cli):
     assert lines[-1] == "  app http://cliprov.localhost/ · 4 resources recorded"  # infra 3, app 1
 
 
-async def test_watch_a_finished_workflow_prints_its_summary(cli: Cli):
+async def test_watch_a_finished_workflow_prints_its_summary(cli: Cli, cliprov: Result):
     result = await cli("watch", "cliprov")
     assert result.code == 0, result.err
     assert result.lines[-2].startswith("✔ provision-tenant-cliprov")
 
 
-async def test_list_as_table_and_json(cli: Cli):
+async def test_list_as_table_and_json(cli: Cli, cliprov: Result):
     table = await cli("list")
     assert table.code == 0, table.err
     assert ["cliprov", "cliprov", "cliprov", "pooled", "ACTIVE", "1.0.0"] in [
         row[:6] for row in cells(table.out)
     ]
 
+    # Other tests' tenants may be listed too, or not yet: filters are checked on what is.
     data = json.loads((await cli("list", "--status", "ACTIVE", "-o", "json")).out)
-    assert [t["tenant_id"] for t in data["tenants"]] == ["cliprov"]
+    assert "cliprov" in [t["tenant_id"] for t in data["tenants"]]
+    assert {t["status"] for t in data["tenants"]} == {"ACTIVE"}
     assert data["next_page_token"] is None
     silo = json.loads((await cli("list", "--tier", "silo", "--output", "json")).out)
-    assert silo["tenants"] == []
+    assert {t["tier"] for t in silo["tenants"]} <= {"silo"}
+    assert "cliprov" not in [t["tenant_id"] for t in silo["tenants"]]
 
 
-async def test_stacks_lists_pulumi_stacks_with_last_update(cli: Cli):
+async def test_stacks_lists_pulumi_stacks_with_last_update(cli: Cli, cliprov: Result):
     result = await cli("stacks", "cliprov")
     assert result.code == 0, result.err
     rows = cells(result.out)
@@ -98,7 +155,7 @@ async def test_stacks_lists_pulumi_stacks_with_last_update(cli: Cli):
     assert all(s["last_update"] for s in data["stacks"])
 
 
-async def test_history_shows_each_transition_with_its_workflow(cli: Cli):
+async def test_history_shows_each_transition_with_its_workflow(cli: Cli, cliprov: Result):
     result = await cli("history", "cliprov")
     assert result.code == 0, result.err
     rows = cells(result.out)
@@ -110,7 +167,7 @@ async def test_history_shows_each_transition_with_its_workflow(cli: Cli):
     assert data["owner_workflow_id"] is None  # released when the provision ended
 
 
-async def test_notify_resend_sends_the_welcome_again(cli: Cli):
+async def test_notify_resend_sends_the_welcome_again(cli: Cli, cliprov: Result):
     result = await cli("notify", "cliprov", "--resend")
     assert result.code == 0, result.err
     assert result.out.startswith("started notify-welcome-cliprov-resend-")
@@ -127,14 +184,14 @@ async def test_notify_resend_sends_the_welcome_again(cli: Cli):
     assert wrong.code == 4 and "ACTIVE" in wrong.err  # it is not gone
 
 
-async def test_reconcile_converges_the_live_tenant(cli: Cli):
+async def test_reconcile_converges_the_live_tenant(cli: Cli, cliprov: Result):
     result = await cli("reconcile", "cliprov")
     assert result.code == 0, result.err
     assert result.lines[0].startswith("started reconcile-tenant-cliprov (run ")
     assert any("reconcile-tenant-cliprov" in line and "reconciled" in line for line in result.lines)
 
 
-async def test_platform_status_preview_and_up(cli: Cli):
+async def test_platform_status_preview_and_up(cli: Cli, cliprov: Result):
     status = await cli("platform", "status", "-o", "json")
     assert status.code == 0, status.err
     # cliprov is pooled: its provision made the shared stack.
@@ -150,7 +207,7 @@ async def test_platform_status_preview_and_up(cli: Cli):
     assert_clean(wrong.err)
 
 
-async def test_provisioning_an_active_tenant_is_refused_with_exit_4(cli: Cli):
+async def test_provisioning_an_active_tenant_is_refused_with_exit_4(cli: Cli, cliprov: Result):
     """Provision means create: refused before a workflow starts (issue 9, item 1)."""
     result = await cli(
         "provision", "cliprov", "--tier", "pooled", "--email", "x@cliprov.example.com"
@@ -181,7 +238,9 @@ def piped(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k != "COLUMNS"}
 
 
-async def test_preview_of_a_live_tenant_shows_what_changes(cli: Cli, cli_env: dict[str, str]):
+async def test_preview_of_a_live_tenant_shows_what_changes(
+    cli: Cli, cli_env: dict[str, str], cliprov: Result
+):
     """Issue 15: no --email needed; CHANGED names the properties; a pipe cuts nothing."""
     result = await cli(
         "preview", "cliprov", "--tier", "pooled", "--app-version", "2.0.0", env=piped(cli_env)
@@ -234,28 +293,33 @@ def bad_id_message() -> str:
     )
 
 
-async def test_watch_then_cancel_rolls_back(cli: Cli, cli_env: dict[str, str], tmp_path: Path):
+async def test_watch_then_cancel_rolls_back(
+    cli: Cli, cli_env: dict[str, str], tmp_path: Path, held_infra: dict[str, HeldProgram]
+):
     args = ["clicancel", "--tier", "bridge", "--email", "a@clicancel.example.com"]
-    started = await cli("provision", *args, "--param", "delay=2", "--detach", "-o", "json")
-    assert started.code == 0, started.err
-    assert json.loads(started.out)["workflow_id"] == "provision-tenant-clicancel"
+    try:
+        started = await cli("provision", *args, "--param", "delay=2", "--detach", "-o", "json")
+        assert started.code == 0, started.err
+        assert json.loads(started.out)["workflow_id"] == "provision-tenant-clicancel"
 
-    again = await cli("provision", *args)
-    assert again.code == 4
-    assert again.err.splitlines() == [
-        "error: workflow provision-tenant-clicancel is already running",
-        "hint: follow it with `tenantctl watch clicancel`",
-    ]
+        again = await cli("provision", *args)
+        assert again.code == 4
+        assert again.err.splitlines() == [
+            "error: workflow provision-tenant-clicancel is already running",
+            "hint: follow it with `tenantctl watch clicancel`",
+        ]
 
-    watcher = await start("watch", "clicancel", env=cli_env, cwd=tmp_path)
-    assert watcher.stdout is not None
-    first = await asyncio.wait_for(watcher.stdout.readline(), 60)  # printed as it happens
-    assert PROGRESS.match(first.decode()), first
-    cancelled = await cli("cancel", "clicancel")
-    assert (cancelled.code, cancelled.out) == (
-        0,
-        "cancellation of provision-tenant-clicancel requested\n",
-    )
+        watcher = await start("watch", "clicancel", env=cli_env, cwd=tmp_path)
+        assert watcher.stdout is not None
+        first = await asyncio.wait_for(watcher.stdout.readline(), 60)  # printed as it happens
+        assert PROGRESS.match(first.decode()), first
+        cancelled = await cli("cancel", "clicancel")
+        assert (cancelled.code, cancelled.out) == (
+            0,
+            "cancellation of provision-tenant-clicancel requested\n",
+        )
+    finally:
+        held_infra["clicancel"].release()
 
     watched = await finish(watcher)
     assert watched.code == 1, watched.err  # the workflow did not succeed
@@ -275,29 +339,30 @@ async def test_watch_then_cancel_rolls_back(cli: Cli, cli_env: dict[str, str], t
 
 
 async def test_ctrl_c_stops_following_not_the_workflow(
-    cli: Cli, cli_env: dict[str, str], tmp_path: Path
+    cli: Cli, cli_env: dict[str, str], tmp_path: Path, held_infra: dict[str, HeldProgram]
 ):
     args = ["provision", "cliint", "--tier", "silo", "--email", "a@cliint.example.com"]
-    following = await start(*args, "--param", "delay=2", env=cli_env, cwd=tmp_path)
-    assert following.stdout is not None
-    assert (await following.stdout.readline()).startswith(b"started provision-tenant-cliint")
-    assert PROGRESS.match((await asyncio.wait_for(following.stdout.readline(), 60)).decode())
-    following.send_signal(signal.SIGINT)
-    interrupted = await finish(following)
-    assert interrupted.code == 130
-    assert interrupted.err.splitlines() == [
-        "stopped following; the workflow keeps running (`tenantctl watch cliint` to resume)",
-        "interrupted",
-    ]
-    status = json.loads((await cli("status", "cliint", "--output", "json")).out)
-    assert status["done"] is False
+    try:
+        following = await start(*args, env=cli_env, cwd=tmp_path)
+        assert following.stdout is not None
+        assert (await following.stdout.readline()).startswith(b"started provision-tenant-cliint")
+        assert PROGRESS.match((await asyncio.wait_for(following.stdout.readline(), 60)).decode())
+        following.send_signal(signal.SIGINT)
+        interrupted = await finish(following)
+        assert interrupted.code == 130
+        assert interrupted.err.splitlines() == [
+            "stopped following; the workflow keeps running (`tenantctl watch cliint` to resume)",
+            "interrupted",
+        ]
+        status = json.loads((await cli("status", "cliint", "--output", "json")).out)
+        assert status["done"] is False
+    finally:
+        held_infra["cliint"].release()
 
-    cancelled = await cli("cancel", "cliint", "--wait")
-    assert cancelled.code == 0, cancelled.err
-    assert cancelled.lines[0] == "cancellation of provision-tenant-cliint requested"
-    assert (
-        "✘ provision-tenant-cliint failed: cancelled by request [CancelledError]" in cancelled.lines
-    )
+    # As the message says: the workflow went on, and watch follows it again to its end.
+    resumed = await cli("watch", "cliint")
+    assert resumed.code == 0, resumed.err
+    assert "✔ provision-tenant-cliint: tenant cliint provisioned (status ACTIVE)" in resumed.lines
 
 
 VALID = ["provision", "acme", "--tier", "silo", "--email", "a@acme.example.com"]
@@ -431,14 +496,18 @@ async def test_wrong_token_exits_2(cli: Cli, cli_env: dict[str, str]):
 
 
 async def test_direct_mode_talks_to_temporal_and_the_registry(
-    cli: Cli, engine: RunningEngine, tmp_path: Path
+    cli: Cli, engine: RunningEngine, cliprov: Result
 ):
     env = clean_env(**engine.env())
     status = await cli("--direct", "status", "cliprov", "-o", "json", env=env)
     assert status.code == 0, status.err
     assert json.loads(status.out)["outcome"]["success"] is True
     listed = await cli("--direct", "list", "--status", "ACTIVE", "-o", "json", env=env)
-    assert [t["tenant_id"] for t in json.loads(listed.out)["tenants"]] == ["cliprov"]
+    direct = [t["tenant_id"] for t in json.loads(listed.out)["tenants"]]
+    assert "cliprov" in direct
+    # The same registry as the API's (other tests' tenants may be in it too).
+    through_api = await cli("list", "--status", "ACTIVE", "-o", "json")
+    assert direct == [t["tenant_id"] for t in json.loads(through_api.out)["tenants"]]
 
 
 async def test_help_documents_the_exit_codes(cli: Cli):

@@ -4,28 +4,32 @@ A throwaway PostgreSQL cluster holds the registry and is stopped for 30 s, and f
 (far longer than the seed's retries lasted), in the middle of a provision (while the infra
 stack is being made) and in the middle of a compensation: the registry writes wait it
 out, so a working tenant is never rolled back and a failed one ends PROVISIONFAILED, never
-stuck in PROVISIONING.
+stuck in PROVISIONING. Each test also checks that a registry write did meet the outage
+(it was retried), so a run where the database went down too late fails instead of passing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from engine.core.contracts import ProvisionTenantResult, Step
-from engine.core.models import TenantStatus
+from engine.core.contracts import Activity, ProvisionTenantResult, Step
+from engine.core.models import Component, TenantStatus
 from engine.core.settings import Settings
 from tests.e2e.conftest import Stack, provision_input, running_stack
 from tests.engine.conftest import files_under
+from tests.support.held import HeldProgram
 from tests.support.postgres import PostgresServer, postgres_or_fail
 
 # Seconds the database is down: the scenario itself, not a synchronization.
 OUTAGES = [30.0, 120.0]
+REGISTRY_WRITES = {Activity.RECORD_RESOURCES, Activity.SET_STATUS, Activity.RELEASE_TENANT}
 
 
 def _registry_retries(settings: Settings) -> None:
@@ -42,12 +46,30 @@ async def _wait_for_step(stack: Stack, tid: str, step: Step) -> None:
         await asyncio.sleep(0.1)
 
 
-async def _outage(pg: PostgresServer, seconds: float) -> None:
+async def _outage(pg: PostgresServer, seconds: float, then: Callable[[], None] = lambda: None):
+    """The database down for ``seconds``; ``then`` runs once it is down."""
     await asyncio.to_thread(pg.stop)
     try:
-        await asyncio.sleep(seconds)
+        then()
+        await asyncio.sleep(seconds)  # how long it is down: the scenario, not a wait
     finally:
         await asyncio.to_thread(pg.start)
+
+
+async def _retried(stack: Stack, tid: str) -> set[str]:
+    """The activities of the provision that succeeded only after failed attempts."""
+    history = await stack.client.handle("provision", tid).fetch_history()
+    names = {
+        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    }
+    return {
+        names[e.activity_task_started_event_attributes.scheduled_event_id]
+        for e in history.events
+        if e.HasField("activity_task_started_event_attributes")
+        and e.activity_task_started_event_attributes.attempt > 1
+    }
 
 
 @pytest.mark.parametrize("outage", OUTAGES, ids=lambda s: f"{s:.0f}s")
@@ -59,11 +81,16 @@ async def test_registry_down_during_infra_delays_the_tenant_and_destroys_nothing
         async with running_stack(
             tmp_path, temporal_env, ses_endpoint, pg.create_database(), _registry_retries
         ) as stack:
-            await stack.client.provision(
-                provision_input(tid, "outage", idp=None, parameters={"infra_delay": "2"})
-            )
-            await _wait_for_step(stack, tid, Step.PROVISIONING_INFRA)
-            await _outage(pg, outage)
+            # The worker runs in this process: its infra program waits until the database
+            # is down, so the outage starts while the infra stack is being made.
+            infra = HeldProgram(Component.INFRA)
+            infra.install(stack.engine.catalog)
+            try:
+                await stack.client.provision(provision_input(tid, "outage", idp=None))
+                await asyncio.to_thread(infra.wait_entered)
+                await _outage(pg, outage, then=infra.release)
+            finally:
+                infra.release()
             result = await asyncio.wait_for(stack.client.result("provision", tid), 300)
 
             assert isinstance(result, ProvisionTenantResult) and result.success, result
@@ -71,6 +98,7 @@ async def test_registry_down_during_infra_delays_the_tenant_and_destroys_nothing
             assert stack.registry.get(tid).status is TenantStatus.ACTIVE
             assert len(stack.registry.resources(tid)) == 4  # infra 3, app 1
             assert len(files_under(stack.resources)) == 4
+            assert await _retried(stack, tid) & REGISTRY_WRITES, "no registry write met the outage"
 
 
 @pytest.mark.parametrize("outage", OUTAGES, ids=lambda s: f"{s:.0f}s")
@@ -84,10 +112,12 @@ async def test_registry_down_during_compensation_still_ends_provisionfailed(
         ) as stack:
             await stack.client.provision(
                 provision_input(
-                    tid, "undone", idp=None, parameters={"fail": "app:create", "infra_delay": "2"}
+                    tid, "undone", idp=None, parameters={"fail": "app:create", "infra_delay": "3"}
                 )
             )
             await _wait_for_step(stack, tid, Step.COMPENSATING)
+            # Destroying infra takes 3 s (its delay): the database goes down before the
+            # compensation's registry writes; the check below says if it did not.
             await _outage(pg, outage)
             result = await asyncio.wait_for(stack.client.result("provision", tid), 300)
 
@@ -96,3 +126,4 @@ async def test_registry_down_during_compensation_still_ends_provisionfailed(
             assert stack.registry.get(tid).status is TenantStatus.PROVISIONFAILED
             assert stack.registry.resources(tid) == []
             assert files_under(stack.resources) == []
+            assert await _retried(stack, tid) & REGISTRY_WRITES, "no registry write met the outage"

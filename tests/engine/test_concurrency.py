@@ -11,11 +11,14 @@ import pytest
 
 from engine.core.errors import ConcurrentUpdateError
 from engine.core.models import Component
+from engine.core.results import UpResult
 from engine.core.settings import Settings
+from engine.pulumi._catalog import ProgramCatalog
 from engine.pulumi._runner import PulumiRunner
 from stacks.local import build_local_catalog, read_journal
 from tests.conftest import make_spec
 from tests.engine.conftest import files_under
+from tests.support.held import HeldProgram
 
 TENANTS = ["acme", "globex", "initech", "umbrella", "hooli"]
 
@@ -52,37 +55,52 @@ def test_five_tenants_in_parallel_are_each_correct(
 
 
 def test_second_operation_on_a_busy_stack_waits_then_converges(
-    engine: PulumiRunner, resources_root: Path
+    engine: PulumiRunner, catalog: ProgramCatalog, resources_root: Path
 ) -> None:
-    slow = make_spec("acme", parameters={"infra_resources": "3", "delay": "1.5"})
+    program = HeldProgram(Component.INFRA)
+    program.install(catalog)
+    spec = make_spec("acme", parameters={"infra_resources": "3"})
     order: list[str] = []
+    results: list[UpResult] = []
 
-    def first() -> None:
-        engine.up(slow, Component.INFRA)
-        order.append("first")
+    def run(name: str) -> None:
+        results.append(engine.up(spec, Component.INFRA))
+        order.append(name)
 
-    thread = threading.Thread(target=first)
-    thread.start()
-    time.sleep(0.5)
-    second = engine.up(make_spec("acme", parameters={"infra_resources": "3"}), Component.INFRA)
-    order.append("second")
-    thread.join(60)
+    first = threading.Thread(target=run, args=("first",))
+    first.start()
+    second = threading.Thread(target=run, args=("second",))
+    try:
+        program.wait_entered()  # the first holds the stack
+        second.start()
+        # A second that did not wait would meet the backend lock and fail; this window is
+        # the chance it gets to, not a synchronization (it waits as long as the first runs).
+        second.join(1.0)
+        assert second.is_alive() and not order, "the second operation did not wait"
+    finally:
+        program.release()
+        first.join(60)
+        if second.ident is not None:
+            second.join(60)
 
     # The second ran after the first finished, found everything in place, and changed nothing.
     assert order == ["first", "second"]
-    assert second.changes == {"same": 4}
+    assert results[1].changes == {"same": 4}
     creates = [e["path"] for e in read_journal(resources_root) if e["op"] == "create"]
     assert sorted(creates) == [f"acme/infra/{i}.json" for i in range(3)]
 
 
 def test_waiting_is_bounded(settings: Settings, resources_root: Path) -> None:
-    engine = PulumiRunner(settings, build_local_catalog(resources_root), stack_wait=0.5)
-    slow = make_spec("acme", parameters={"infra_resources": "2", "delay": "3"})
-    thread = threading.Thread(target=engine.up, args=(slow, Component.INFRA))
+    catalog = build_local_catalog(resources_root)
+    program = HeldProgram(Component.INFRA)
+    program.install(catalog)
+    engine = PulumiRunner(settings, catalog, stack_wait=0.5)
+    thread = threading.Thread(target=engine.up, args=(make_spec("acme"), Component.INFRA))
     thread.start()
     try:
-        time.sleep(0.3)
+        program.wait_entered()  # held for as long as this test needs, not 0.5 s
         with pytest.raises(ConcurrentUpdateError, match="held the stack"):
             engine.up(make_spec("acme"), Component.INFRA)
     finally:
+        program.release()
         thread.join(60)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 from pulumi.automation import PulumiFn
@@ -24,6 +21,7 @@ from engine.core.errors import (
     StackNotFoundError,
 )
 from engine.core.models import Component, TenantSpec, Tier
+from engine.core.results import Progress
 from engine.core.settings import Settings
 from engine.pulumi._catalog import ProgramCatalog
 from engine.pulumi._command import CancelToken
@@ -31,6 +29,8 @@ from engine.pulumi._runner import PulumiRunner
 from stacks.local import read_journal
 from tests.conftest import make_settings, make_spec
 from tests.engine.conftest import files_under
+from tests.support.checkpoint import leave_lock
+from tests.support.held import HeldProgram
 
 
 def test_program_exception_is_a_program_error(settings: Settings) -> None:
@@ -111,13 +111,15 @@ def test_cancel_stops_the_operation_and_leaves_the_stack_consistent(
 ) -> None:
     spec = make_spec("acme", parameters={"infra_resources": "6", "delay": "1.0"})
     token = CancelToken()
-    timer = threading.Timer(2.5, token.cancel)
-    timer.start()
-    try:
-        with pytest.raises(OperationCancelledError):
-            engine.up(spec, Component.INFRA, cancel=token)
-    finally:
-        timer.cancel()
+
+    def cancel_once_creating(progress: Progress) -> None:
+        if progress.current_op == "create":  # a create is under way (it takes 1 s)
+            token.cancel()
+
+    with pytest.raises(OperationCancelledError):
+        engine.up(spec, Component.INFRA, cancel=token, on_progress=cancel_once_creating)
+    # The create under way when the CLI was interrupted finished: nothing is left half-made.
+    assert files_under(resources_root, "acme")
 
     # The next operation runs without any repair: the cancelled CLI saved state and
     # released its lock. It converges with no duplicate and nothing leaked.
@@ -156,27 +158,19 @@ def test_live_lock_in_another_process_is_a_concurrent_update_error(
 ) -> None:
     # Two engines stand for two worker processes: their CLIs take the backend lock.
     first, second = PulumiRunner(settings, catalog), PulumiRunner(settings, catalog)
-    slow = make_spec("acme", parameters={"infra_resources": "3", "delay": "3"})
-    worker = threading.Thread(target=first.up, args=(slow, Component.INFRA))
+    program = HeldProgram(Component.INFRA)
+    program.install(catalog)
+    worker = threading.Thread(target=first.up, args=(make_spec("acme"), Component.INFRA))
     worker.start()
     try:
-        time.sleep(2.5)
+        program.wait_entered()  # the first CLI holds the backend lock until released
         with pytest.raises(ConcurrentUpdateError) as info:
             second.up(make_spec("acme"), Component.INFRA)
         assert info.value.retryable
         assert "locked" in info.value.detail
     finally:
+        program.release()
         worker.join(120)
-
-
-def _lock_from(settings: Settings, stack: str, host: str, pid: int) -> Path:
-    """A lock as a CLI on ``host`` leaves in the file backend when its machine is lost."""
-    backend = Path(settings.pulumi.resolved_backend_url.removeprefix("file://"))
-    path = backend / ".pulumi" / "locks" / "organization" / "tenants" / stack / f"{uuid4()}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).isoformat()
-    path.write_text(json.dumps({"pid": pid, "username": "w", "hostname": host, "timestamp": stamp}))
-    return path
 
 
 def test_a_lock_left_by_the_previous_attempt_on_a_lost_host_is_broken_at_once(
@@ -185,7 +179,8 @@ def test_a_lock_left_by_the_previous_attempt_on_a_lost_host_is_broken_at_once(
     engine = PulumiRunner(settings, catalog)
     spec = make_spec("acme")
     engine.up(spec, Component.INFRA)
-    lock = _lock_from(settings, "acme-infra", "lost-worker", 4242)
+    backend = settings.pulumi.resolved_backend_url
+    lock = leave_lock(backend, engine.project, "acme-infra", "lost-worker", 4242)
 
     # Anyone else's recent lock from another host is respected...
     with pytest.raises(ConcurrentUpdateError):
@@ -206,18 +201,15 @@ def test_a_live_lock_is_kept_even_when_named_as_the_previous_attempts(
     settings: Settings, catalog: ProgramCatalog
 ) -> None:
     first, second = PulumiRunner(settings, catalog), PulumiRunner(settings, catalog)
-    slow = make_spec("acme", parameters={"infra_resources": "3", "delay": "3"})
-    locks = Path(settings.pulumi.resolved_backend_url.removeprefix("file://")) / ".pulumi/locks"
+    program = HeldProgram(Component.INFRA)
+    program.install(catalog)
     running = CancelToken()
     worker = threading.Thread(
-        target=first.up, args=(slow, Component.INFRA), kwargs={"cancel": running}
+        target=first.up, args=(make_spec("acme"), Component.INFRA), kwargs={"cancel": running}
     )
     worker.start()
     try:
-        deadline = time.monotonic() + 60
-        while not list(locks.rglob("*.json")):  # the first up holds the backend lock
-            assert time.monotonic() < deadline, "the first up never took the lock"
-            time.sleep(0.05)
+        program.wait_entered()  # the first up holds the backend lock until released
         # A slow but alive owner on this host: its lock stays, whatever a caller claims.
         with pytest.raises(ConcurrentUpdateError):
             second.up(
@@ -226,4 +218,5 @@ def test_a_live_lock_is_kept_even_when_named_as_the_previous_attempts(
                 cancel=CancelToken(previous_owners=running.owners),
             )
     finally:
+        program.release()
         worker.join(120)
