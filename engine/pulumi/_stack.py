@@ -129,8 +129,7 @@ def open_stack(
     """Stack ``name`` in the workspace ``options`` give, created (``pulumi stack init``)
     with ``create``, else opened without checking that it exists.
 
-    The SDK writes the project file when the options carry its settings
-    (``WorkspaceFactory.project_settings``).
+    The work directory already holds the project file (``WorkspaceFactory.work_dir``).
     Raises the Automation API's StackAlreadyExistsError.
     """
     workspace = _Workspace(**workspace_kwargs(options), program=program)
@@ -141,7 +140,6 @@ def workspace_kwargs(options: auto.LocalWorkspaceOptions) -> dict[str, Any]:
     """LocalWorkspace's arguments from the options ``WorkspaceFactory`` gives."""
     return {
         "work_dir": options.work_dir,
-        "project_settings": options.project_settings,
         "pulumi_home": options.pulumi_home,
         "env_vars": options.env_vars,
         "secrets_provider": options.secrets_provider,

@@ -1,7 +1,7 @@
 """Where and how the Pulumi CLI runs for one stack: work directory, environment, options.
 
 Each stack gets its own work directory (``<state_dir>/workspaces/<stack>``) holding the
-project file (written by the SDK from ``ProjectSettings``) and the stack's settings file
+project file (``ProjectSettings``, written whole) and the stack's settings file
 (``Pulumi.<stack>.yaml``: secrets provider and its encrypted key or salt), so concurrent
 operations on different stacks never write the same file, and a later select finds the
 provider the stack was made with.
@@ -10,6 +10,7 @@ provider the stack was made with.
 from __future__ import annotations
 
 import sys
+import uuid
 from pathlib import Path
 
 import yaml  # type: ignore[import-untyped]
@@ -74,28 +75,28 @@ class WorkspaceFactory:
         return env
 
     def work_dir(self, stack: str) -> Path:
+        """The stack's work directory, holding the project file ``ProjectSettings`` make.
+
+        Written here, whole, with a rename: the SDK's own ``save_project_settings`` empties
+        the file before writing it, under the CLI of any other operation reading it (the
+        stack list's shared directory, ``outputs`` beside an ``up``).
+        """
         path = self.state_dir / "workspaces" / stack
-        path.mkdir(parents=True, exist_ok=True)
+        project_file = path / _PROJECT_FILE
+        content = yaml.safe_dump(ProjectSettings(name=self.project, runtime="python").to_dict())
+        try:
+            if project_file.read_text() == content:
+                return path
+        except OSError:
+            path.mkdir(parents=True, exist_ok=True)
+        tmp = path / f".{_PROJECT_FILE}.{uuid.uuid4().hex}"
+        tmp.write_text(content)
+        tmp.replace(project_file)
         return path
 
-    def project_settings(self, work_dir: Path) -> ProjectSettings | None:
-        """The project the SDK writes into ``work_dir`` (``Pulumi.yaml``), or None when the
-        file there already names it: rewriting it on every operation would truncate it under
-        a CLI of another operation that is reading it."""
-        wanted = ProjectSettings(name=self.project, runtime="python")
-        try:
-            current = yaml.safe_load((work_dir / _PROJECT_FILE).read_text())
-        except (OSError, yaml.YAMLError):
-            return wanted
-        if isinstance(current, dict) and current == wanted.to_dict():
-            return None
-        return wanted
-
     def options(self, stack: str, token: CancelToken | None = None) -> LocalWorkspaceOptions:
-        work_dir = self.work_dir(stack)
         return LocalWorkspaceOptions(
-            work_dir=str(work_dir),
-            project_settings=self.project_settings(work_dir),
+            work_dir=str(self.work_dir(stack)),
             pulumi_home=self.home,
             env_vars=dict(self.env),
             secrets_provider=self.secrets_provider,
