@@ -25,7 +25,7 @@ class Notifier:
     1. reserve the key (insert a ``pending`` row; the key is unique);
     2. if the key already has a row, ``pending`` or ``sent``, send nothing and report
        ``already_sent``;
-    3. send; if the sender raises, delete the reservation and re-raise, so the retry
+    3. send; if the sender raises, mark the reservation failed and re-raise, so the retry
        sends; on success mark the row ``sent`` with the provider's message id.
 
     This is at-most-once, by choice. A ``pending`` row left by a worker that crashed

@@ -11,27 +11,27 @@ takes the write lock up front and waits ``busy_timeout`` instead of failing with
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from engine.core.errors import RegistryUnavailableError
 
-from .schema import Base
+from . import _migrate
 
 __all__ = ["Database"]
 
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 30.0
-# Any constant will do: it only has to be the same in every process creating the schema.
-_SCHEMA_LOCK_ID = 7_240_311
 
 
 def _sqlite_engine(database_url: str) -> Engine:
@@ -83,7 +83,7 @@ def _first_line(exc: DBAPIError) -> str:
 
 
 class Database:
-    """One engine and its session factory; creates the tables on construction."""
+    """One engine and its session factory; migrates the schema to head on construction."""
 
     def __init__(self, database_url: str) -> None:
         backend = make_url(database_url).get_backend_name()
@@ -93,24 +93,32 @@ class Database:
             self.engine = create_engine(database_url, pool_pre_ping=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         try:
-            self._create_schema(backend)
-        except DBAPIError as exc:
+            self._upgrade(backend)
+        except Exception as exc:
             self.engine.dispose()
-            if _is_outage(exc):
+            if isinstance(exc, DBAPIError) and _is_outage(exc):
                 raise RegistryUnavailableError(
                     f"tenant registry unavailable: {_first_line(exc)}"
                 ) from exc
             raise
         logger.info("registry ready on %s", self.engine.url.render_as_string(hide_password=True))
 
-    def _create_schema(self, backend: str) -> None:
-        with self.engine.begin() as connection:
-            if backend == "postgresql":
-                # Two processes starting together would both try CREATE TABLE.
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:id)"), {"id": _SCHEMA_LOCK_ID}
-                )
-            Base.metadata.create_all(connection)
+    def _upgrade(self, backend: str) -> None:
+        """The schema migrated to head. Processes opening a new SQLite file together can
+        meet "database is locked" where SQLite does not wait (its busy handler is skipped
+        when waiting could deadlock): the whole upgrade is then tried again, in its own
+        transaction, until ``BUSY_TIMEOUT_S``."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                _migrate.upgrade(self.engine)
+                return
+            except OperationalError as exc:
+                locked = backend == "sqlite" and "database is locked" in str(exc)
+                if not locked or time.monotonic() > deadline:
+                    raise
+                logger.info("registry locked by another opener; trying again")
+                time.sleep(random.uniform(0.05, 0.25))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

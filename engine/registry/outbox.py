@@ -11,11 +11,10 @@ import logging
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from engine.core.errors import ValidationError
 
-from . import _convert
+from . import _convert, _dialect
 from ._db import Database
 from .models import NotificationRecord, NotificationState
 from .schema import NotificationRow, utcnow
@@ -39,46 +38,42 @@ class NotificationOutbox:
         """Reserve ``key``: ``(True, row)`` if this caller may send, else ``(False, existing)``.
 
         The unique key decides between concurrent callers; the loser gets the winner's row.
+        A key whose last attempt failed (``release``) may be reserved again, by one caller.
         """
         if not key or len(key) > MAX_KEY_LENGTH:
             raise ValidationError(f"must be 1-{MAX_KEY_LENGTH} characters", field="idempotency_key")
-        # A failed attempt left its row: take it back for this attempt (one winner).
+        pending, failed = NotificationState.PENDING.value, NotificationState.FAILED.value
         with self._db.transaction() as session:
-            retried = session.execute(
-                update(NotificationRow)
-                .where(
-                    NotificationRow.idempotency_key == key,
-                    NotificationRow.state == NotificationState.FAILED.value,
-                )
-                .values(state=NotificationState.PENDING.value, recipients=list(recipients))
+            insert = _dialect.insert(session, NotificationRow).values(
+                idempotency_key=key,
+                tenant_id=tenant_id,
+                kind=kind,
+                state=pending,
+                recipients=list(recipients),
+                message_id=None,
+                created_at=utcnow(),
+                sent_at=None,
             )
-            if getattr(retried, "rowcount", 0):
-                row = session.get(NotificationRow, key)
-                assert row is not None
-                return True, _convert.notification(row)
-        # Two passes cover a reservation released between our failed insert and our read.
-        for _ in range(2):
-            try:
-                with self._db.transaction() as session:
-                    row = NotificationRow(
-                        idempotency_key=key,
-                        tenant_id=tenant_id,
-                        kind=kind,
-                        state=NotificationState.PENDING.value,
-                        recipients=list(recipients),
-                        message_id=None,
-                        created_at=utcnow(),
-                        sent_at=None,
-                    )
-                    session.add(row)
-                    session.flush()
-                    return True, _convert.notification(row)
-            except IntegrityError:
-                existing = self.get(key)
-                if existing is not None:
-                    logger.info("notification %s already %s", key, existing.state.value)
-                    return False, existing
-        raise RuntimeError(f"notification {key!r} is being reserved and released concurrently")
+            # One statement decides: a new key is inserted, a failed attempt's row is taken
+            # back for this attempt, a pending or sent row is left alone and returns nothing.
+            # Concurrent callers queue on the key (PostgreSQL waits for the other's commit,
+            # SQLite's writers are serialized), so exactly one of them gets a row back.
+            reserve = insert.on_conflict_do_update(
+                index_elements=[NotificationRow.idempotency_key],
+                set_={"state": pending, "recipients": insert.excluded.recipients},
+                where=NotificationRow.state == failed,
+            ).returning(NotificationRow)
+            won = session.scalars(
+                reserve, execution_options={"populate_existing": True}
+            ).one_or_none()
+            if won is not None:
+                return True, _convert.notification(won)
+            # Rows are never deleted, so the one that made us lose is there to read.
+            existing = session.get(NotificationRow, key)
+            if existing is None:
+                raise RuntimeError(f"notification {key!r} lost its reservation row")
+            logger.info("notification %s already %s", key, existing.state)
+            return False, _convert.notification(existing)
 
     def mark_sent(self, key: str, message_id: str | None) -> NotificationRecord:
         """Record that the provider accepted the message reserved under ``key``."""

@@ -46,7 +46,8 @@ class TenantRegistry:
     """Tenants and what was provisioned for them, in SQLite or PostgreSQL.
 
     ``database_url`` is a SQLAlchemy URL: ``sqlite:///.state/registry.db`` or
-    ``postgresql+psycopg://user:pass@host/db``. Tables are created if missing.
+    ``postgresql+psycopg://user:pass@host/db``. Opening it migrates the schema to the
+    newest revision (``_migrate``).
     """
 
     def __init__(self, database_url: str) -> None:
@@ -281,16 +282,6 @@ class TenantRegistry:
             session.flush()
             logger.info("tenant %s: %d %s resources recorded", tenant_id, len(rows), component)
             return [_convert.resource(row) for row in rows]
-
-    def clear_resources(self, tenant_id: str, component: Component) -> int:
-        """Forget one component's resources (after destroy); returns how many were removed."""
-        component = Component(component)
-        with self._db.transaction() as session:
-            self._tenant_row(session, tenant_id, lock=True)
-            result = session.execute(self._component_rows(tenant_id, component))
-            removed: int = getattr(result, "rowcount", 0)
-        logger.info("tenant %s: %d %s resources cleared", tenant_id, removed, component)
-        return removed
 
     def retain_resources(
         self,

@@ -1,7 +1,10 @@
 """The registry's tables (SQLAlchemy 2 typed ORM), portable across SQLite and PostgreSQL.
 
 Enums are stored as plain strings rather than database enum types, so adding a status
-or tier never needs a schema migration (``create_all`` cannot alter a PostgreSQL enum).
+or tier never needs a schema migration (altering a PostgreSQL enum is one, and awkward).
+
+A change here needs a revision in ``migrations/versions`` too (README, "Registry schema
+and migrations"); ``tests/engine/test_registry_migrations.py`` fails until the two agree.
 """
 
 from __future__ import annotations
@@ -120,8 +123,8 @@ class ResourceRow(Base):
 class LeaseRow(Base):
     """The workflow that owns a tenant now (at most one row per tenant: the primary key).
 
-    A table of its own rather than columns on ``tenants``: ``create_all`` adds a missing
-    table to an existing database, it cannot add columns.
+    A table of its own rather than columns on ``tenants``: it was added to databases that
+    existed before migrations, when a missing table was all that could be added.
     """
 
     __tablename__ = "tenant_leases"
@@ -152,8 +155,8 @@ class RetainedResourceRow(Base):
 class NotificationRow(Base):
     __tablename__ = "notification_outbox"
 
-    # The primary key is the at-most-once guarantee: a second reservation of the same
-    # key fails on the constraint, whichever worker or thread tries it.
+    # The primary key is the at-most-once guarantee: reservations of one key meet on it
+    # (``INSERT ... ON CONFLICT``, outbox.py), whichever worker or thread makes them.
     idempotency_key: Mapped[str] = mapped_column(String(255), primary_key=True)
     # No foreign key: a notice about a tenant the registry never stored can still be sent.
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)

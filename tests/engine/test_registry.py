@@ -150,9 +150,8 @@ def test_a_key_cannot_change_nor_be_shared(registry: TenantRegistry) -> None:
         lambda r: r.history("nope"),
         lambda r: r.resources("nope"),
         lambda r: r.record_resources("nope", Component.INFRA, []),
-        lambda r: r.clear_resources("nope", Component.INFRA),
     ],
-    ids=["get", "get_by_key", "set_status", "history", "resources", "record", "clear"],
+    ids=["get", "get_by_key", "set_status", "history", "resources", "record"],
 )
 def test_unknown_tenant_raises_not_found(
     registry: TenantRegistry, call: Callable[[TenantRegistry], object]
@@ -337,8 +336,7 @@ def test_recording_a_component_again_replaces_its_resources(registry: TenantRegi
     infra_now = registry.resources("id-acme", Component.INFRA)
     assert [r.physical_id for r in infra_now] == ["acme-data-2"]
 
-    assert registry.clear_resources("id-acme", Component.INFRA) == 1
-    assert registry.clear_resources("id-acme", Component.INFRA) == 0
+    registry.record_resources("id-acme", Component.INFRA, [])  # after its destroy
     assert [r.component for r in registry.resources("id-acme")] == [Component.IDP, Component.APP]
 
 
@@ -433,6 +431,26 @@ def test_outbox_reserves_each_key_once(registry: TenantRegistry) -> None:
     assert (reserved, row.message_id) == (False, "msg-1")
     assert [r.idempotency_key for r in outbox.for_tenant("id-acme")] == ["wf-1:welcome"]
     assert outbox.get("unknown") is None
+
+
+def test_a_released_key_is_taken_back_by_exactly_one_retry(registry: TenantRegistry) -> None:
+    outbox = registry.outbox
+    outbox.reserve("wf-2:welcome", tenant_id="id-acme", kind="welcome", recipients=["a@x.io"])
+    assert outbox.release("wf-2:welcome")
+
+    results = _together(
+        10,
+        lambda n: outbox.reserve(
+            "wf-2:welcome", tenant_id="id-acme", kind="welcome", recipients=[f"r{n}@x.io"]
+        ),
+    )
+    winners = [row for reserved, row in results if reserved]
+    assert len(winners) == 1
+    stored = outbox.get("wf-2:welcome")
+    assert stored is not None
+    assert (stored.state, stored.recipients) == (NotificationState.PENDING, winners[0].recipients)
+    # The losers saw the winner's reservation, never the failed one they came to replace.
+    assert {row.state for reserved, row in results if not reserved} == {NotificationState.PENDING}
 
 
 @pytest.mark.parametrize("key", ["", "k" * 256])
@@ -563,5 +581,5 @@ def test_retained_resources_are_remembered_once(registry: TenantRegistry) -> Non
         ("aws:s3/bucket:Bucket", "acme-data"),
         ("retained", "alias/acme"),
     ]
-    registry.clear_resources(tid, Component.INFRA)
+    registry.record_resources(tid, Component.INFRA, [])  # the component destroyed
     assert len(registry.retained(tid)) == 2
