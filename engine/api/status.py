@@ -35,7 +35,14 @@ from engine.core.errors import (
     ValidationError,
 )
 
-__all__ = ["DOMAIN", "GRPC_CODES", "from_rpc_error", "grpc_code", "to_grpc_status"]
+__all__ = [
+    "DOMAIN",
+    "GRPC_CODES",
+    "MAX_VIOLATIONS",
+    "from_rpc_error",
+    "grpc_code",
+    "to_grpc_status",
+]
 
 S = grpc.StatusCode
 GRPC_CODES: tuple[tuple[type[EngineError], grpc.StatusCode], ...] = (
@@ -57,6 +64,11 @@ GRPC_CODES: tuple[tuple[type[EngineError], grpc.StatusCode], ...] = (
 DOMAIN = "tenant.engine.v1"
 ALREADY_RUNNING = "WORKFLOW_ALREADY_RUNNING"
 _DETAILS_KEY = "grpc-status-details-bin"
+# The status travels in the trailers twice (message, and details): gRPC refuses trailers
+# over 8 KiB (RESOURCE_EXHAUSTED instead of our answer), so a request with a hundred bad
+# fields gets the first of them, each shortened, and a count of the rest.
+MAX_VIOLATIONS = 10
+_MAX_TEXT = 160
 
 
 def _pack(message: object) -> any_pb2.Any:
@@ -73,6 +85,10 @@ def grpc_code(exc: EngineError) -> grpc.StatusCode:
     return S.INTERNAL
 
 
+def _shortened(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
+
+
 def to_grpc_status(exc: EngineError) -> grpc.Status:
     """The status (code, message, details) a servicer aborts with."""
     code = grpc_code(exc)
@@ -81,7 +97,12 @@ def to_grpc_status(exc: EngineError) -> grpc.Status:
         prefix = f"{exc.field}: " if exc.field else ""
         exc = InvalidRequest([FieldViolation(exc.field or "", exc.message.removeprefix(prefix))])
     if isinstance(exc, InvalidRequest):
-        status.message = "; ".join(str(v) for v in exc.violations)
+        shown = [
+            FieldViolation(v.field[:_MAX_TEXT], _shortened(v.description))
+            for v in exc.violations[:MAX_VIOLATIONS]
+        ]
+        more = len(exc.violations) - len(shown)
+        status.message = "; ".join(str(v) for v in shown) + (f"; and {more} more" if more else "")
         status.details.append(
             _pack(
                 error_details_pb2.BadRequest(
@@ -89,7 +110,7 @@ def to_grpc_status(exc: EngineError) -> grpc.Status:
                         error_details_pb2.BadRequest.FieldViolation(
                             field=v.field, description=v.description
                         )
-                        for v in exc.violations
+                        for v in shown
                     ]
                 )
             )

@@ -12,6 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from engine.api import convert, validation
 from engine.api._gen import tenant_engine_pb2 as pb
+from engine.api.status import MAX_VIOLATIONS
 from engine.core.contracts import ProvisionTenantInput
 from engine.core.errors import InvalidRequest
 from tests.api.harness import RunningEngine, provision_request
@@ -122,6 +123,21 @@ async def test_bad_provision_is_invalid_argument_naming_the_field(
     with pytest.raises(InvalidRequest) as local:
         validation.provision_input(convert.provision_fields(request))
     assert [(v.field, v.description) for v in local.value.violations] == violations
+
+
+async def test_a_hundred_bad_fields_still_get_invalid_argument(engine: RunningEngine, stub: Any):
+    # Every repeat is a violation: all of them would overflow gRPC's 8 KiB trailers, which
+    # then answered RESOURCE_EXHAUSTED ("received metadata size exceeds soft limit").
+    domain = "repeated-domain-with-a-long-name." * 2 + "example.com"
+    request = provision_request("hundred", domains=[domain] * validation.MAX_DOMAINS)
+    error = await expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT, stub.ProvisionTenant(request, metadata=engine.auth)
+    )
+    violations = field_violations(error)
+    assert len(violations) == MAX_VIOLATIONS
+    assert violations[0][0] == "domains[1]" and "repeats domains[0]" in violations[0][1]
+    hidden = validation.MAX_DOMAINS - 1 - MAX_VIOLATIONS
+    assert (error.details() or "").endswith(f"; and {hidden} more")
 
 
 async def test_every_bad_field_is_reported_at_once(engine: RunningEngine, stub: Any):
