@@ -45,7 +45,7 @@ from engine.core.contracts import (
     WorkflowKind,
 )
 from engine.core.errors import FieldViolation, InvalidRequest
-from engine.core.models import Domain, TenantId, TenantStatus, Tier
+from engine.core.models import Domain, TenantId, TenantStatus, Tier, normalize_domain
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -103,7 +103,7 @@ def _unique_domains(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
             if not isinstance(raw, str):
                 continue
             # Compared as ``Domain`` normalizes them, so "Acme.com" repeats "acme.com".
-            domain = raw.strip().lower()
+            domain = normalize_domain(raw)
             if domain in first:
                 error = PydanticCustomError(
                     "repeated_domain",

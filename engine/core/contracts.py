@@ -25,6 +25,7 @@ from engine.core.models import (
     TenantKey,
     TenantSpec,
     TenantStatus,
+    unique_domains,
 )
 from engine.core.results import Progress, ResourceChange
 from engine.core.settings import (
@@ -231,8 +232,7 @@ class ProvisionTenantInput(_Payload):
     def _unique_domains(self) -> ProvisionTenantInput:
         # Checked here too, not only in TenantSpec: a workflow must never start with input
         # that ``spec()`` would then refuse inside workflow code.
-        if len(set(self.domains)) != len(self.domains):
-            raise ValueError("domains must not repeat")
+        unique_domains(self.domains)
         return self
 
     def spec(self, **changes: Any) -> TenantSpec:

@@ -8,6 +8,7 @@ workflow or Pulumi operation starts.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -36,6 +37,8 @@ __all__ = [
     "TenantStatus",
     "Tier",
     "WireDate",
+    "normalize_domain",
+    "unique_domains",
     "validate_tenant_key",
 ]
 
@@ -121,8 +124,19 @@ _DOMAIN_RE = re.compile(
 )
 
 
+def normalize_domain(value: str) -> str:
+    """A domain as it is stored and compared: no surrounding space, lower case."""
+    return value.strip().lower()
+
+
+def unique_domains(domains: Sequence[str]) -> None:
+    """The one rule for repeats, wherever a model holds domains (they are normalized)."""
+    if len(set(domains)) != len(domains):
+        raise ValueError("domains must not repeat")
+
+
 def _validate_domain(value: str) -> str:
-    value = value.strip().lower()
+    value = normalize_domain(value)
     if not _DOMAIN_RE.match(value):
         raise ValueError(f"{value!r} is not a valid domain name")
     return value
@@ -219,8 +233,7 @@ class TenantSpec(_Frozen):
 
     @model_validator(mode="after")
     def _unique_domains(self) -> TenantSpec:
-        if len(set(self.domains)) != len(self.domains):
-            raise ValueError("domains must not repeat")
+        unique_domains(self.domains)
         return self
 
     @property
