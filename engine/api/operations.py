@@ -333,9 +333,7 @@ class TenantOperations:
                 state = description.status.name if description.status else "UNKNOWN"
                 raise PreconditionError(f"workflow {wf_id} has already ended ({state})")
             with _needs(Dependency.WORKER):  # no worker answered its status query
-                await client.cancel(
-                    ref.kind, ref.tenant_id, query_timeout=self._query_timeout.total_seconds()
-                )
+                await client.cancel(ref.kind, ref.tenant_id, query_timeout=self._query_timeout)
         log.info("cancellation of %s requested", wf_id)
         return wf_id
 

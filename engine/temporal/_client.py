@@ -329,7 +329,11 @@ class TenantClient:
             await asyncio.sleep(interval.total_seconds())
 
     async def cancel(
-        self, kind: WorkflowKind | str, tenant_id: str, *, query_timeout: float = 10.0
+        self,
+        kind: WorkflowKind | str,
+        tenant_id: str,
+        *,
+        query_timeout: timedelta = timedelta(seconds=10),
     ) -> None:
         """Ask the workflow to stop; it compensates before ending (the seed's cancel signal).
 
@@ -340,13 +344,11 @@ class TenantClient:
         """
         what = f"{WorkflowKind(kind).value} of tenant {tenant_id}"
         try:
-            status = await self.status(
-                kind, tenant_id, query_timeout=timedelta(seconds=query_timeout)
-            )
+            status = await self.status(kind, tenant_id, query_timeout=query_timeout)
         except TimeoutError:
             raise UnavailableError(
                 f"no worker answered the status query of the {what} within "
-                f"{query_timeout:g}s; nothing was cancelled"
+                f"{query_timeout.total_seconds():g}s; nothing was cancelled"
             ) from None
         if status.done:
             raise PreconditionError(f"the {what} has already ended; nothing to cancel")
