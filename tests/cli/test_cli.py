@@ -313,14 +313,20 @@ async def test_watch_then_cancel_rolls_back(
         assert watcher.stdout is not None
         first = await asyncio.wait_for(watcher.stdout.readline(), 60)  # printed as it happens
         assert PROGRESS.match(first.decode()), first
-        cancelled = await cli("cancel", "clicancel")
-        assert (cancelled.code, cancelled.out) == (
-            0,
-            "cancellation of provision-tenant-clicancel requested\n",
-        )
+        # --wait follows the rollback to the end, which cannot come before the release.
+        cancelling = await start("cancel", "clicancel", "--wait", env=cli_env, cwd=tmp_path)
+        assert cancelling.stdout is not None
+        requested = await asyncio.wait_for(cancelling.stdout.readline(), 60)
+        assert requested.decode() == "cancellation of provision-tenant-clicancel requested\n"
     finally:
         held_infra["clicancel"].release()
 
+    cancelled = await finish(cancelling)
+    assert cancelled.code == 0, cancelled.err
+    assert (
+        "✘ provision-tenant-clicancel failed: cancelled by request [CancelledError]"
+        in cancelled.lines
+    )
     watched = await finish(watcher)
     assert watched.code == 1, watched.err  # the workflow did not succeed
     assert_clean(watched.err)
