@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from engine.core.contracts import Activity, ProvisionTenantResult, Step
+from engine.core.contracts import Activity, ProvisionTenantResult
 from engine.core.models import Component, TenantStatus
 from engine.core.settings import Settings
 from tests.e2e.conftest import Stack, provision_input, running_stack
@@ -37,13 +37,6 @@ def _registry_retries(settings: Settings) -> None:
     policy.maximum_attempts = 0  # the default: until the registry answers
     policy.initial_interval = timedelta(milliseconds=200)
     policy.maximum_interval = timedelta(seconds=2)
-
-
-async def _wait_for_step(stack: Stack, tid: str, step: Step) -> None:
-    deadline = asyncio.get_running_loop().time() + 120
-    while (await stack.client.status("provision", tid)).step is not step:
-        assert asyncio.get_running_loop().time() < deadline, f"never reached {step}"
-        await asyncio.sleep(0.1)
 
 
 async def _outage(pg: PostgresServer, seconds: float, then: Callable[[], None] = lambda: None):
@@ -110,15 +103,18 @@ async def test_registry_down_during_compensation_still_ends_provisionfailed(
         async with running_stack(
             tmp_path, temporal_env, ses_endpoint, pg.create_database(), _registry_retries
         ) as stack:
-            await stack.client.provision(
-                provision_input(
-                    tid, "undone", idp=None, parameters={"fail": "app:create", "infra_delay": "3"}
+            # The app program waits until the database is down; then its create fails and
+            # the whole compensation (destroying infra, the status writes) meets the outage.
+            app = HeldProgram(Component.APP)
+            app.install(stack.engine.catalog)
+            try:
+                await stack.client.provision(
+                    provision_input(tid, "undone", idp=None, parameters={"fail": "app:create"})
                 )
-            )
-            await _wait_for_step(stack, tid, Step.COMPENSATING)
-            # Destroying infra takes 3 s (its delay): the database goes down before the
-            # compensation's registry writes; the check below says if it did not.
-            await _outage(pg, outage)
+                await asyncio.to_thread(app.wait_entered)
+                await _outage(pg, outage, then=app.release)
+            finally:
+                app.release()
             result = await asyncio.wait_for(stack.client.result("provision", tid), 300)
 
             assert isinstance(result, ProvisionTenantResult) and not result.success
