@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,6 +24,7 @@ from engine.api import ApiServer, TenantOperations
 from engine.api._gen import tenant_engine_pb2 as pb
 from engine.api._gen import tenant_engine_pb2_grpc as pb_grpc
 from engine.core.settings import ApiSettings, RegistrySettings, Settings, TemporalSettings
+from engine.pulumi import ProgramCatalog
 from engine.worker._worker import run_worker
 from stacks.local import build_local_catalog
 from tests.conftest import make_settings
@@ -101,11 +102,13 @@ async def running_engine(
     worker: bool = True,
     temporal: str | None = None,
     query_timeout: timedelta = timedelta(seconds=10),
+    catalog: Callable[[Path], ProgramCatalog] = build_local_catalog,
     **settings: Any,
 ) -> AsyncIterator[RunningEngine]:
     """Worker (unless ``worker=False``) and API server; both stopped on exit.
 
-    ``temporal`` points the API somewhere else than the session's dev server.
+    ``temporal`` points the API somewhere else than the session's dev server; ``catalog``
+    makes the worker's programs over ``root / "resources"``.
     """
     config = engine_settings(temporal or temporal_address(env), root, **settings)
     stop = asyncio.Event()
@@ -113,9 +116,7 @@ async def running_engine(
     if worker:
         ready = asyncio.Event()
         worker_task = asyncio.create_task(
-            run_worker(
-                config, stop=stop, catalog=build_local_catalog(root / "resources"), ready=ready
-            )
+            run_worker(config, stop=stop, catalog=catalog(root / "resources"), ready=ready)
         )
         waiter = asyncio.create_task(ready.wait())
         await asyncio.wait([worker_task, waiter], return_when=asyncio.FIRST_COMPLETED)

@@ -20,7 +20,6 @@ from engine.core.models import Component
 from engine.core.settings import RegistrySettings
 from engine.pulumi import ProgramCatalog
 from stacks.local import build_local_catalog
-from tests.api import harness
 from tests.api.certs import make_pki
 from tests.api.harness import (
     TOKEN,
@@ -74,13 +73,10 @@ async def engine(
         return built
 
     async with AsyncExitStack() as stack:
-        # The harness builds the worker's catalog itself; the worker runs in this process,
-        # so its programs can wait on events the tests set. Swapped while it starts only.
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(harness, "build_local_catalog", catalog)
-            running = await stack.enter_async_context(
-                running_engine(temporal_env, tmp_path_factory.mktemp("cli"))
-            )
+        # The worker runs in this process, so its programs can wait on events tests set.
+        running = await stack.enter_async_context(
+            running_engine(temporal_env, tmp_path_factory.mktemp("cli"), catalog=catalog)
+        )
         for program in held_infra.values():  # before the worker stops (last in, first out)
             stack.callback(program.release)
         yield running

@@ -25,6 +25,7 @@ from engine.core.settings import Settings
 from tests.e2e.conftest import Stack, provision_input, running_stack
 from tests.engine.conftest import files_under
 from tests.support.held import HeldProgram
+from tests.support.history import activity_attempts
 from tests.support.postgres import PostgresServer, postgres_or_fail
 
 # Seconds the database is down: the scenario itself, not a synchronization.
@@ -51,18 +52,8 @@ async def _outage(pg: PostgresServer, seconds: float, then: Callable[[], None] =
 
 async def _retried(stack: Stack, tid: str) -> set[str]:
     """The activities of the provision that succeeded only after failed attempts."""
-    history = await stack.client.handle("provision", tid).fetch_history()
-    names = {
-        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
-    }
-    return {
-        names[e.activity_task_started_event_attributes.scheduled_event_id]
-        for e in history.events
-        if e.HasField("activity_task_started_event_attributes")
-        and e.activity_task_started_event_attributes.attempt > 1
-    }
+    attempts = await activity_attempts(stack.client.handle("provision", tid))
+    return {name for name, attempt in attempts if attempt > 1}
 
 
 @pytest.mark.parametrize("outage", OUTAGES, ids=lambda s: f"{s:.0f}s")

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from engine.core.contracts import Activity, ProvisionTenantResult
@@ -33,6 +32,7 @@ from tests.conftest import make_settings
 from tests.e2e.conftest import fast_policies, provision_input
 from tests.e2e.test_worker_process import worker_process
 from tests.engine.conftest import files_under
+from tests.support.history import activity_attempts
 from tests.support.postgres import PostgresServer
 from tests.support.processes import kill_group_and_wait, kill_processes_under
 from tests.support.shared_state import shared_state_env
@@ -143,23 +143,6 @@ async def test_the_retry_on_another_host_breaks_the_dead_workers_lock_and_conver
         assert registry.get(tid).status is TenantStatus.ACTIVE
 
 
-async def _stack_up_attempts(temporal_env: WorkflowEnvironment, workflow_id: str) -> list[int]:
-    """The attempt each ``stack_up`` activity of the workflow ran at, from its history."""
-    history = await temporal_env.client.get_workflow_handle(workflow_id).fetch_history()
-    scheduled = {
-        e.event_id
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        and e.activity_task_scheduled_event_attributes.activity_type.name == Activity.STACK_UP
-    }
-    return [
-        e.activity_task_started_event_attributes.attempt
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
-        and e.activity_task_started_event_attributes.scheduled_event_id in scheduled
-    ]
-
-
 async def test_a_slow_up_on_a_live_worker_keeps_its_lock_and_runs_once(
     tmp_path: Path, temporal_env: WorkflowEnvironment, moto: str, postgres: PostgresServer
 ) -> None:
@@ -183,7 +166,9 @@ async def test_a_slow_up_on_a_live_worker_keeps_its_lock_and_runs_once(
     assert took >= delay, f"the up was not slow ({took:.0f}s): the test proves nothing"
     # Every stack's up ran at its first attempt: the slow one was never given to the other
     # host, and no lock was broken anywhere.
-    assert await _stack_up_attempts(temporal_env, started.workflow_id) == [1, 1]
+    handle = temporal_env.client.get_workflow_handle(started.workflow_id)
+    attempts = await activity_attempts(handle)
+    assert [a for name, a in attempts if name == Activity.STACK_UP] == [1, 1]
     assert not any("clearing stale lock" in log for log in logs.values()), logs
     creates = [e["path"] for e in read_journal(setup.resources) if e["op"] == "create"]
     expected = ["slowhost/infra/0.json", "slowhost/infra/1.json", "slowhost/app/0.json"]
