@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -44,7 +45,14 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def _as_from_a_terminal() -> None:
+    # A suite started as a background job (`make test &`, a CI runner's script) has SIGINT
+    # ignored, and children inherit that: Ctrl-C would never reach the CLI under test.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 async def start(*args: str, env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    """``tenantctl`` running, as a user at a terminal starts it (Ctrl-C reaches it)."""
     return await asyncio.create_subprocess_exec(
         *TENANTCTL,
         *args,
@@ -52,6 +60,7 @@ async def start(*args: str, env: dict[str, str], cwd: Path) -> asyncio.subproces
         stderr=asyncio.subprocess.PIPE,
         env=env,
         cwd=cwd,
+        preexec_fn=_as_from_a_terminal,
     )
 
 
