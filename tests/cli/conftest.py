@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -45,22 +44,28 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _as_from_a_terminal() -> None:
-    # A suite started as a background job (`make test &`, a CI runner's script) has SIGINT
-    # ignored, and children inherit that: Ctrl-C would never reach the CLI under test.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+# A suite started as a background job (`make test &`, a CI runner's script) has SIGINT
+# ignored, and children inherit that: Ctrl-C would never reach the CLI under test. This
+# resets it and execs the CLI (no preexec_fn: a fork of a process with gRPC threads that
+# runs Python before exec can abort in gRPC's fork handlers).
+_FROM_A_TERMINAL = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
 
 
 async def start(*args: str, env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     """``tenantctl`` running, as a user at a terminal starts it (Ctrl-C reaches it)."""
     return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _FROM_A_TERMINAL,
         *TENANTCTL,
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=env,
         cwd=cwd,
-        preexec_fn=_as_from_a_terminal,
     )
 
 
