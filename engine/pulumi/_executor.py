@@ -125,7 +125,7 @@ class StackExecutor:
             try:
                 # Each repair at most once, in whatever order the CLI meets the damage (a
                 # kill can leave both a lock and a metadata file cut off mid-write).
-                repairs: set[str] = set()
+                locks_cleared = files_repaired = False
                 while True:
                     try:
                         stack, exported = self._open(name, program, token, create, mutating)
@@ -138,9 +138,9 @@ class StackExecutor:
                         pulumi_s = time.monotonic() - body_started
                         break
                     except auto.ConcurrentUpdateError as exc:
-                        if "locks" in repairs:
+                        if locks_cleared:
                             raise
-                        repairs.add("locks")
+                        locks_cleared = True
                         cleared = self._clear_stale_locks(
                             stack, name, str(exc), token.previous_owners
                         )
@@ -148,9 +148,9 @@ class StackExecutor:
                             raise
                         recovered = _merge(recovered, RecoveryReport(cleared_locks=cleared))
                     except auto.CommandError as exc:
-                        if "files" in repairs:
+                        if files_repaired:
                             raise
-                        repairs.add("files")
+                        files_repaired = True
                         repaired = self._repair_backend(name, str(exc))
                         if not repaired:
                             raise

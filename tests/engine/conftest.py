@@ -10,6 +10,7 @@ from engine.core.settings import Settings
 from engine.pulumi._catalog import ProgramCatalog
 from engine.pulumi._runner import PulumiRunner
 from stacks.local import build_local_catalog
+from tests.support.postgres import PostgresServer
 
 
 @pytest.fixture
@@ -33,3 +34,13 @@ def files_under(root: Path, tenant_key: str | None = None) -> list[str]:
     if not base.exists():
         return []
     return sorted(str(p.relative_to(root)) for p in base.rglob("*.json"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty registry database: a SQLite file, then a schema in the run's shared
+    PostgreSQL cluster (root conftest's ``postgres``)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state' / 'registry.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_schema()

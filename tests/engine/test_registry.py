@@ -7,7 +7,6 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -34,7 +33,7 @@ from engine.registry import (
 )
 from tests.conftest import make_spec
 from tests.support import postgres as postgres_support
-from tests.support.postgres import PostgresServer, postgres_or_fail
+from tests.support.postgres import postgres_or_fail
 
 S = TenantStatus
 T = TypeVar("T")
@@ -48,20 +47,6 @@ PATH_TO: dict[TenantStatus, list[TenantStatus]] = {
     S.DEPROVISIONING: [S.PROVISIONING, S.ACTIVE, S.DEPROVISIONING],
     S.INACTIVE: [S.PROVISIONING, S.ACTIVE, S.DEPROVISIONING, S.INACTIVE],
 }
-
-
-@pytest.fixture(scope="session")
-def pg_server(postgres: PostgresServer) -> PostgresServer:
-    """The run's shared cluster (root conftest)."""
-    return postgres
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'state' / 'registry.db'}"
-    server: PostgresServer = request.getfixturevalue("pg_server")
-    return server.create_schema()
 
 
 @pytest.fixture

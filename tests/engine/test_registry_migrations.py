@@ -33,15 +33,6 @@ from engine.registry.schema import (
     TenantRow,
     utcnow,
 )
-from tests.support.postgres import PostgresServer
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'state' / 'registry.db'}"
-    server: PostgresServer = request.getfixturevalue("postgres")
-    return server.create_schema()
 
 
 @contextmanager
